@@ -1,0 +1,36 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects so `npm run test:unit` never needs a host, while `npm test` runs the lab
+// and engine tiers too. Lab and e2e run one file at a time: they share the same VMs.
+export default defineConfig({
+    test: {
+        projects: [
+            {
+                test: {
+                    name: "unit",
+                    include: ["test/unit/**/*.test.ts", "test/components/**/*.test.ts", "test/providers/**/*.test.ts"],
+                    testTimeout: 20_000,
+                },
+            },
+            {
+                test: {
+                    name: "lab",
+                    include: ["test/lab/**/*.test.ts"],
+                    fileParallelism: false,
+                    testTimeout: 600_000,
+                    hookTimeout: 900_000,
+                },
+            },
+            {
+                test: {
+                    name: "e2e",
+                    include: ["test/e2e/**/*.test.ts"],
+                    fileParallelism: false,
+                    testTimeout: 1_200_000,
+                    hookTimeout: 1_800_000,
+                },
+            },
+        ],
+        fileParallelism: false,
+    },
+});
