@@ -1,0 +1,25 @@
+/** A unit of host change: a script that makes it so, and one that puts the host back. */
+export interface HostStep {
+    /** Stable identity within its host, e.g. "sysctl" or "vip-192.168.13.100". */
+    key: string;
+    /** Idempotent: running it twice leaves the host as running it once. */
+    create: string;
+    /** Reverts what create did, restoring saved previous values; safe to run when create never ran. */
+    delete: string;
+}
+
+/** Where the stack keeps its files on a host; destroy removes them. */
+export const STATE_DIR = "/var/lib/pulumi-lvs";
+export const CONFIG_DIR = "/etc/pulumi-lvs";
+
+/** Every script starts strict so a failed step fails the resource instead of half-applying. */
+export function script(lines: string[]): string {
+    return ["set -eu", ...lines].join("\n") + "\n";
+}
+
+/** Shell snippet that writes `content` to `path` atomically (heredoc with a quoted marker, so nothing in it expands). */
+export function writeFile(path: string, content: string, mode = "0644"): string {
+    const marker = "PULUMI_LVS_EOF";
+    if (content.split("\n").includes(marker)) throw new Error(`writeFile: content contains the heredoc marker`);
+    return [`mkdir -p "$(dirname ${path})"`, `cat > ${path}.tmp <<'${marker}'`, content.replace(/\n$/, ""), marker, `chmod ${mode} ${path}.tmp`, `mv ${path}.tmp ${path}`].join("\n");
+}

@@ -1,0 +1,65 @@
+/**
+ * Director host steps: the ipvsadm package and kernel module, the kernel settings LVS needs,
+ * the VIP aliases on the client-facing interface, and a boot unit that restores both VIPs and
+ * the stack's own ipvs rules (saved by the IpvsTable provider) after a reboot.
+ */
+import type { DirectorModel } from "./cluster-model";
+import type { HostStep } from "./host-step";
+import { STATE_DIR, script } from "./host-step";
+import { shellCommand } from "./shell-quote";
+import { sysctlKey, sysctlStep } from "./render-sysctl";
+import { vipAddArgv, vipStep } from "./render-vip";
+import { bootStep } from "./render-boot";
+
+/** Where IpvsTable saves the entries it owns, in `ipvsadm -R` form, for the boot unit. */
+export const OWNED_RULES_FILE = `${STATE_DIR}/ipvs.rules`;
+
+/** Installs packages with whichever manager the host has; a no-op when the commands exist. */
+export function installStep(packages: { command: string; pkg: string }[], modules: string[], name: string): HostStep {
+    const missing = packages.map(({ command, pkg }) => `command -v ${shellCommand([command])} >/dev/null 2>&1 || need="$need ${pkg}"`);
+    return {
+        key: "install",
+        create: script([
+            'need=""',
+            ...missing,
+            'if [ -n "$need" ]; then',
+            "  if command -v apt-get >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need; }",
+            "  elif command -v dnf >/dev/null 2>&1; then dnf install -y $need",
+            "  elif command -v yum >/dev/null 2>&1; then yum install -y $need",
+            '  else echo "pulumi-lvs: no apt-get, dnf or yum to install:$need" >&2; exit 1; fi',
+            "fi",
+            ...modules.map((m) => `modprobe ${shellCommand([m])}`),
+            "mkdir -p /etc/modules-load.d",
+            `printf '%s\\n' ${modules.map((m) => shellCommand([m])).join(" ")} > /etc/modules-load.d/pulumi-lvs-${name}.conf`,
+        ]),
+        // Packages stay: removing ipvsadm could break other users of the host. Only our file goes.
+        delete: script([`rm -f /etc/modules-load.d/pulumi-lvs-${name}.conf`]),
+    };
+}
+
+export interface DirectorSteps {
+    install: HostStep;
+    sysctl: HostStep;
+    vips: HostStep[];
+    boot: HostStep;
+}
+
+export function directorSteps(m: DirectorModel): DirectorSteps {
+    const vs = (name: string) => sysctlKey("net", "ipv4", "vs", name);
+    const settings: [string, number][] = [
+        // A removed or quiesced real server must not keep old (or persistent) clients forever.
+        [vs("expire_nodest_conn"), 1],
+        [vs("expire_quiescent_template"), 1],
+    ];
+    if (m.ipForward) settings.push([sysctlKey("net", "ipv4", "ip_forward"), 1]);
+    return {
+        install: installStep([{ command: "ipvsadm", pkg: "ipvsadm" }], ["ip_vs"], "director"),
+        sysctl: sysctlStep({ name: "director", settings, before: ["modprobe ip_vs"] }),
+        vips: m.vips.map((v) => vipStep(v, true)),
+        boot: bootStep("director", [
+            "modprobe ip_vs",
+            ...m.vips.map((v) => shellCommand(vipAddArgv(v))),
+            `if [ -s ${OWNED_RULES_FILE} ]; then ipvsadm -R < ${OWNED_RULES_FILE}; fi`,
+        ]),
+    };
+}

@@ -1,0 +1,80 @@
+/**
+ * Real-server host steps, in dependency order: ARP (and rp_filter) sysctls first, because a
+ * VIP added while the host still answers ARP for it steals traffic from the director; then
+ * the VIPs; then the boot unit that re-adds them after a reboot.
+ */
+import type { RealServerModel } from "./cluster-model";
+import type { HostStep } from "./host-step";
+import { STATE_DIR, script } from "./host-step";
+import { shellCommand } from "./shell-quote";
+import { sysctlKey, sysctlStep } from "./render-sysctl";
+import { vipAddArgv, vipStep } from "./render-vip";
+import { bootStep } from "./render-boot";
+
+export interface RealServerSteps {
+    sysctl?: HostStep;
+    tunnel?: HostStep;
+    gateway?: HostStep;
+    vips: HostStep[];
+    boot: HostStep;
+}
+
+const conf = (iface: string, name: string) => sysctlKey("net", "ipv4", "conf", iface, name);
+
+function arpSettings(m: RealServerModel): [string, number][] {
+    const out: [string, number][] = [];
+    for (const iface of ["all", m.interface]) out.push([conf(iface, "arp_ignore"), 1], [conf(iface, "arp_announce"), 2]);
+    // TUN: decapsulated packets arrive on tunl0 with the VIP as destination; strict reverse-path
+    // filtering (the kernel takes the max of all and the device) would drop them.
+    if (m.roles.includes("tun")) out.push([conf("all", "rp_filter"), 0], [conf("tunl0", "rp_filter"), 0]);
+    return out;
+}
+
+function tunnelStep(): HostStep {
+    return {
+        key: "tunnel",
+        create: script(["modprobe ipip", "mkdir -p /etc/modules-load.d", "echo ipip > /etc/modules-load.d/pulumi-lvs-ipip.conf", "ip link set tunl0 up"]),
+        delete: script(["rm -f /etc/modules-load.d/pulumi-lvs-ipip.conf", "ip link set tunl0 down 2>/dev/null || true"]),
+    };
+}
+
+/** NAT: replies must go back through the director, so it becomes the default gateway. */
+function gatewayStep(gateway: string, iface: string): HostStep {
+    const saved = `${STATE_DIR}/realserver-default-route`;
+    return {
+        key: "gateway",
+        create: script([
+            `mkdir -p ${STATE_DIR}`,
+            `[ -e ${saved} ] || ip route show default | head -n 1 > ${saved}`,
+            shellCommand(["ip", "route", "replace", "default", "via", gateway, "dev", iface]),
+        ]),
+        delete: script([
+            `if [ -e ${saved} ]; then`,
+            `  prev=$(cat ${saved})`,
+            // The saved line is the kernel's own output, re-read as words: it is never evaluated.
+            `  if [ -n "$prev" ]; then ip route replace $prev; else ip route del default 2>/dev/null || true; fi`,
+            `  rm -f ${saved}`,
+            `fi`,
+        ]),
+    };
+}
+
+export function realServerSteps(m: RealServerModel): RealServerSteps {
+    const needsArp = m.roles.includes("dr") || m.roles.includes("tun");
+    const steps: RealServerSteps = {
+        vips: m.vips.map((v) => vipStep(v, false)),
+        boot: bootStep(
+            "realserver",
+            [
+                ...(m.roles.includes("tun") ? ["modprobe ipip", "ip link set tunl0 up"] : []),
+                ...m.vips.map((v) => shellCommand(vipAddArgv(v))),
+                ...(m.natGateway ? [shellCommand(["ip", "route", "replace", "default", "via", m.natGateway, "dev", m.interface])] : []),
+            ],
+        ),
+    };
+    if (needsArp) steps.sysctl = sysctlStep({ name: "realserver", settings: arpSettings(m), before: m.roles.includes("tun") ? ["modprobe ipip"] : [] });
+    if (m.roles.includes("tun")) steps.tunnel = tunnelStep();
+    if (m.natGateway) steps.gateway = gatewayStep(m.natGateway, m.interface);
+    return steps;
+}
+

@@ -1,0 +1,45 @@
+/**
+ * Kernel settings that survive reboot (a file in /etc/sysctl.d) and that destroy can undo: the
+ * values found before the first apply are saved once and written back on delete.
+ */
+import { shellQuote } from "./shell-quote";
+import { HostStep, STATE_DIR, script, writeFile } from "./host-step";
+
+/** Slash form works for interface names with dots (VLANs) in both sysctl -w and sysctl.d. */
+export function sysctlKey(...parts: string[]): string {
+    return parts.join("/");
+}
+
+export interface SysctlSet {
+    /** Step key and file stem, e.g. "realserver-arp". */
+    name: string;
+    settings: ReadonlyArray<readonly [string, number]>;
+    /** Commands that must run first (e.g. modprobe so the keys exist). */
+    before?: string[];
+}
+
+export function sysctlStep(set: SysctlSet): HostStep {
+    const file = `/etc/sysctl.d/90-pulumi-lvs-${set.name}.conf`;
+    const saved = `${STATE_DIR}/${set.name}.sysctl-prev`;
+    const keys = set.settings.map(([k]) => shellQuote(k)).join(" ");
+    const content = ["# Managed by pulumi-lvs; destroy restores the previous values.", ...set.settings.map(([k, v]) => `${k} = ${v}`)].join("\n");
+    const create = script([
+        ...(set.before ?? []),
+        `mkdir -p ${STATE_DIR}`,
+        // Save only once: a re-run must not record our own values as "previous".
+        `if [ ! -e ${saved} ]; then`,
+        `  for k in ${keys}; do printf '%s=%s\\n' "$k" "$(sysctl -n "$k")"; done > ${saved}.tmp`,
+        `  mv ${saved}.tmp ${saved}`,
+        `fi`,
+        writeFile(file, content),
+        ...set.settings.map(([k, v]) => `sysctl -q -w ${shellQuote(`${k}=${v}`)}`),
+    ]);
+    const del = script([
+        `rm -f ${file}`,
+        `if [ -e ${saved} ]; then`,
+        `  while IFS='=' read -r k v; do sysctl -q -w "$k=$v" || true; done < ${saved}`,
+        `  rm -f ${saved}`,
+        `fi`,
+    ]);
+    return { key: "sysctl", create, delete: del };
+}

@@ -1,0 +1,25 @@
+/** A VIP alias on an interface, added idempotently and removed on delete. */
+import type { VipAlias } from "./cluster-model";
+import { shellCommand } from "./shell-quote";
+import type { HostStep } from "./host-step";
+import { script } from "./host-step";
+
+/** argv for adding the alias; `ip addr replace` makes a re-run a no-op. */
+export function vipAddArgv(v: VipAlias): string[] {
+    const base = ["ip", ...(v.prefix === 128 ? ["-6"] : []), "addr", "replace", `${v.address}/${v.prefix}`, "dev", v.device];
+    // nodad: a VIP is shared on purpose, duplicate address detection would mark it unusable.
+    if (v.prefix === 128) return [...base, "nodad"];
+    return v.label ? [...base, "label", v.label] : base;
+}
+
+export function vipDelArgv(v: VipAlias): string[] {
+    return ["ip", ...(v.prefix === 128 ? ["-6"] : []), "addr", "del", `${v.address}/${v.prefix}`, "dev", v.device];
+}
+
+/** Step for one VIP; `announce` sends gratuitous ARP so neighbours learn the new owner at once. */
+export function vipStep(v: VipAlias, announce: boolean): HostStep {
+    const up = [...(v.device === "tunl0" ? ["ip link set tunl0 up"] : []), shellCommand(vipAddArgv(v))];
+    if (announce && v.prefix === 32) up.push(`if command -v arping >/dev/null 2>&1; then arping -q -c 1 -U -I ${shellCommand([v.device])} ${shellCommand([v.address])} || true; fi`);
+    const del = `if ip addr show dev ${shellCommand([v.device])} | grep -qF ${shellCommand([` ${v.address}/${v.prefix} `])}; then ${shellCommand(vipDelArgv(v))}; fi`;
+    return { key: `vip-${v.address}`, create: script(up), delete: script([del]) };
+}

@@ -1,0 +1,72 @@
+/**
+ * Field validators shared by every schema. Each string that can reach a shell or a config
+ * file is pinned down by an allow-list here, so hostile input is refused at parse time with
+ * the field's path, long before any host is contacted.
+ */
+import { z } from "zod";
+import { canonicalIpv4, parseIp } from "../core/ip-address";
+
+/** Any IPv4 or IPv6 address, canonicalised the way ipvsadm prints it. */
+export const ipAddress = z.string().transform((text, ctx) => {
+    const ip = parseIp(text);
+    if (!ip) {
+        ctx.addIssue({ code: "custom", message: `"${printable(text)}" is not an IPv4 or IPv6 address. Fix: write a literal address such as 192.168.13.100 or 2001:db8::100.` });
+        return z.NEVER;
+    }
+    return ip.address;
+});
+
+/** IPv4 only (for things the kernel or keepalived only accept as IPv4). */
+export const ipv4Address = z.string().transform((text, ctx) => {
+    const v4 = canonicalIpv4(text);
+    if (!v4) {
+        ctx.addIssue({ code: "custom", message: `"${printable(text)}" is not an IPv4 address. Fix: write a dotted quad such as 192.168.13.111.` });
+        return z.NEVER;
+    }
+    return v4;
+});
+
+const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An SSH target: an address or a DNS name (no user@, no options, nothing a shell would read). */
+export const hostNameOrAddress = z.string().refine((t) => parseIp(t) !== undefined || DNS_NAME.test(t), {
+    message: "must be an IP address or a DNS host name (letters, digits, '-' and '.'). Fix: remove spaces, quotes and shell characters.",
+});
+
+/** TCP/UDP port 1..65535. */
+export const port = z.number().int("must be a whole number").min(1, "must be 1..65535").max(65535, "must be 1..65535");
+
+/** Names of stack objects; they become parts of Pulumi resource names and file names. */
+export const objectName = z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter or digit");
+
+/**
+ * A network interface name the kernel accepts (at most 15 bytes, no '/', ':' or white
+ * space, not "." or ".."), narrowed further to characters that are inert in a shell.
+ */
+export const interfaceName = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/, "must be an interface name the kernel accepts: 1-15 of letters, digits, '_', '.', '-' (no ':' '/' or spaces), e.g. ens33")
+    .refine((t) => t !== "." && t !== "..", "must not be '.' or '..'");
+
+/** A Linux user name for SSH. */
+export const userName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name (lowercase letters, digits, '_' and '-')");
+
+/** An OpenSSH public host key line: "<type> <base64>", no comment. */
+export const hostPublicKey = z
+    .string()
+    .transform((t) => t.trim().split(/\s+/).slice(0, 2).join(" "))
+    .pipe(
+        z
+            .string()
+            .regex(
+                /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|rsa-sha2-(256|512)) [A-Za-z0-9+/]+={0,3}$/,
+                "must be an OpenSSH public host key such as 'ssh-ed25519 AAAA…' (see /etc/ssh/ssh_host_ed25519_key.pub on the host)",
+            ),
+    );
+
+/** A value for error messages: hostile input is shown escaped, never raw. */
+export function printable(text: unknown): string {
+    return JSON.stringify(String(text)).slice(1, -1).slice(0, 80);
+}

@@ -1,0 +1,26 @@
+/** Director: a host that serves VipGroups with its own ipvs table. */
+import { z } from "zod";
+import { interfaceName, objectName } from "./common";
+
+export const drainSchema = z.strictObject({
+    /** Longest wait, in seconds, for a leaving real server's active connections to reach 0. Default 60. */
+    timeoutSeconds: z.number().int().min(0).max(86400).default(60),
+    /** Seconds between connection-count polls. Default 2. */
+    pollSeconds: z.number().int().min(1).max(600).default(2),
+});
+
+export const directorSchema = z.strictObject({
+    /** A name from `hosts`. */
+    host: objectName,
+    /** The client-facing interface that carries the VIP aliases. Default ens33. */
+    interface: interfaceName.default("ens33"),
+    /** Alias numbers start here: VIPs go on ens33:N, ens33:N+1, ... Default 0. */
+    aliasStart: z.number().int().min(0).max(99).default(0),
+    vipGroups: z.array(objectName).min(1, "must name at least one VipGroup"),
+    drain: drainSchema.default({ timeoutSeconds: 60, pollSeconds: 2 }),
+    /** Run keepalived (no VRRP) to health-check real servers; needs healthCheck on services. Default false. */
+    healthChecks: z.boolean().default(false),
+});
+
+export type DirectorSpec = z.infer<typeof directorSchema>;
+export type DrainSpec = z.infer<typeof drainSchema>;

@@ -1,0 +1,43 @@
+/** keepalived health checks for real servers (used by HaPair and by health-checked Directors). */
+import { z } from "zod";
+import { ipAddress, port } from "./common";
+
+const seconds = (max: number) => z.number().positive("must be > 0").max(max, `must be at most ${max}`);
+
+const common = {
+    /** Seconds between checks (keepalived delay_loop). Default 6. */
+    delayLoop: seconds(3600).default(6),
+    /** Seconds before one attempt fails. Default 3. */
+    connectTimeout: seconds(600).default(3),
+    /** Failed attempts before the server is taken out. Default 1. */
+    retry: z.number().int().min(0).max(100).default(1),
+    /** Seconds between retries. Default 1. */
+    delayBeforeRetry: seconds(600).default(1),
+    /** Port to probe; defaults to the real server's port. */
+    connectPort: port.optional(),
+    /** Address to probe; defaults to the real server's address. */
+    connectIp: ipAddress.optional(),
+};
+
+const URL_PATH = /^\/[A-Za-z0-9._~%/?=&+-]*$/;
+const MISC_COMMAND = /^\/[A-Za-z0-9._/-]+( [A-Za-z0-9._/:=,@-]+)*$/;
+
+export const healthCheckSchema = z.discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("tcp"), ...common }),
+    z.strictObject({
+        type: z.literal("http"),
+        ...common,
+        /** Default "/". */
+        path: z.string().regex(URL_PATH, "must be a URL path starting with '/' (letters, digits and . _ ~ % / ? = & + -)").default("/"),
+        /** Default 200. */
+        statusCode: z.number().int().min(100).max(599).default(200),
+    }),
+    z.strictObject({
+        type: z.literal("misc"),
+        ...common,
+        /** An absolute program path and plain arguments, run by keepalived on the director. */
+        command: z.string().regex(MISC_COMMAND, "must be an absolute path and plain arguments (no quotes, $, ;, | or backticks)"),
+    }),
+]);
+
+export type HealthCheckSpec = z.infer<typeof healthCheckSchema>;

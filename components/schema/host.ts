@@ -1,0 +1,44 @@
+/** Hosts and how to reach them over SSH. The private key itself is a Pulumi secret, not config data. */
+import { z } from "zod";
+import { hostNameOrAddress, hostPublicKey, ipAddress, port, userName } from "./common";
+
+const sshHop = z.strictObject({
+    /** SSH target; defaults to the host's `address`. */
+    host: hostNameOrAddress.optional(),
+    /** Default 22. */
+    port: port.default(22),
+    /** Default root: ipvsadm, sysctl and keepalived need it. */
+    user: userName.default("root"),
+    /** The host's public key, pinned. Required unless insecureSkipHostKeyCheck is set. */
+    hostKey: hostPublicKey.optional(),
+    /** Default false. Turning host-key checking off is allowed only by saying so. */
+    insecureSkipHostKeyCheck: z.boolean().default(false),
+});
+
+function requireHostKey(hop: { hostKey?: string; insecureSkipHostKeyCheck: boolean }, ctx: z.RefinementCtx): void {
+    if (!hop.hostKey && !hop.insecureSkipHostKeyCheck) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["hostKey"],
+            message: "is required: host keys are verified by default. Fix: paste the host's /etc/ssh/ssh_host_ed25519_key.pub, or set insecureSkipHostKeyCheck: true for a throwaway lab.",
+        });
+    }
+}
+
+export const bastionSchema = sshHop.extend({ host: hostNameOrAddress }).superRefine(requireHostKey);
+
+export const sshSchema = sshHop
+    .extend({
+        /** Optional jump host; it uses the same private key. */
+        bastion: bastionSchema.optional(),
+    })
+    .superRefine(requireHostKey);
+
+export const hostSchema = z.strictObject({
+    /** The host's address on the service network: real-server and director address in ipvs rules. */
+    address: ipAddress,
+    ssh: sshSchema,
+});
+
+export type HostSpec = z.infer<typeof hostSchema>;
+export type SshSpec = z.infer<typeof sshSchema>;

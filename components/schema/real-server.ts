@@ -1,0 +1,16 @@
+/** RealServer: a host behind VipGroups. Its role (DR, TUN, NAT) follows from the pools that name it. */
+import { z } from "zod";
+import { interfaceName, ipv4Address, objectName } from "./common";
+
+export const realServerSchema = z.strictObject({
+    /** A name from `hosts`. */
+    host: objectName,
+    /** The interface facing the clients and the director (ARP sysctls are set on it too). Default ens33. */
+    interface: interfaceName.default("ens33"),
+    /** DR VIPs go on lo:N, lo:N+1, ... Default 0. */
+    aliasStart: z.number().int().min(0).max(99).default(0),
+    /** NAT only: the director's address on this network, to become the default gateway. */
+    natGateway: ipv4Address.optional(),
+});
+
+export type RealServerSpec = z.infer<typeof realServerSchema>;

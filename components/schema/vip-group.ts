@@ -1,0 +1,168 @@
+/**
+ * VipGroup: virtual IPs with their virtual services and real-server pools. Everything here is
+ * checked against the rules ipvsadm and the kernel enforce, so a bad pool is refused at parse
+ * time instead of half-applied on a director.
+ */
+import { z } from "zod";
+import { ipAddress, objectName, port, printable } from "./common";
+import { healthCheckSchema } from "./health-check";
+import { ipFamily, ipv4PrefixOf } from "../core/ip-address";
+
+export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"] as const;
+export type Scheduler = (typeof SCHEDULERS)[number];
+
+/** Scheduler flags (-b) that each scheduler understands; the rest take none. */
+export const SCHEDULER_FLAGS: Partial<Record<Scheduler, readonly string[]>> = {
+    sh: ["sh-fallback", "sh-port"],
+    mh: ["mh-fallback", "mh-port"],
+};
+
+const INT_MAX = 2147483647;
+
+export const tunnelSchema = z.strictObject({
+    /** Default ipip. */
+    type: z.enum(["ipip", "gue", "gre"]).default("ipip"),
+    /** UDP port of the GUE tunnel; required for gue. */
+    port: port.optional(),
+    /** Default nocsum, as ipvsadm. */
+    checksum: z.enum(["nocsum", "csum", "remcsum"]).default("nocsum"),
+});
+
+export const realServerRefSchema = z.strictObject({
+    /** A host from `hosts` (its address is used) ... */
+    host: objectName.optional(),
+    /** ... or a literal address for a server the stack does not configure. */
+    address: ipAddress.optional(),
+    /** Defaults to the service port. DR and TUN cannot remap ports. */
+    port: z.number().int().min(0).max(65535).optional(),
+    /** 0..65535, default 1; 0 quiesces the server (no new connections). */
+    weight: z.number().int("must be a whole number").min(0, "must be 0..65535").max(65535, "must be 0..65535").default(1),
+    /** Connection upper threshold (-x); 0 = none. */
+    upperThreshold: z.number().int().min(0, `must be 0..${INT_MAX}`).max(INT_MAX, `must be 0..${INT_MAX}`).default(0),
+    /** Connection lower threshold (-y); 0 = none. */
+    lowerThreshold: z.number().int().min(0, `must be 0..${INT_MAX}`).max(INT_MAX, `must be 0..${INT_MAX}`).default(0),
+    /** dr (default, as ipvsadm), nat or tun. */
+    forwarding: z.enum(["dr", "nat", "tun"]).default("dr"),
+    tunnel: tunnelSchema.optional(),
+});
+
+const persistenceSchema = z.strictObject({
+    /** Seconds, default 300 (ipvsadm's default). */
+    timeout: z.number().int().min(1).max(INT_MAX).default(300),
+    /** Client grouping: IPv4 netmask (255.255.255.0) or IPv6 prefix length (64). Default a single client. */
+    netmask: z.union([z.string(), z.number().int().min(1).max(128)]).optional(),
+});
+
+export const serviceSchema = z.strictObject({
+    /** tcp, udp or sctp, with `port`; or omit both and give `fwmark`. */
+    protocol: z.enum(["tcp", "udp", "sctp"]).optional(),
+    /** 0 (all ports) only with persistence. */
+    port: z.number().int().min(0, "must be 0..65535").max(65535, "must be 0..65535").optional(),
+    /** Firewall mark service (-f), 1..4294967295. */
+    fwmark: z.number().int().min(1).max(4294967295).optional(),
+    /** Default wlc, as ipvsadm. */
+    scheduler: z.enum(SCHEDULERS).default("wlc"),
+    schedulerFlags: z.array(z.string()).default([]),
+    persistence: persistenceSchema.optional(),
+    /** One-packet scheduling (-o), for UDP. */
+    onePacket: z.boolean().default(false),
+    realServers: z.array(realServerRefSchema).default([]),
+    /** keepalived checks; used where keepalived runs (HaPair, or a Director with healthChecks on). */
+    healthCheck: healthCheckSchema.optional(),
+    /** Served when no real server is healthy (keepalived sorry_server). */
+    sorryServer: z.strictObject({ address: ipAddress, port: port }).optional(),
+    /** Minimum total weight of healthy servers to keep the service up (keepalived quorum). */
+    quorum: z.number().int().min(1).max(INT_MAX).optional(),
+});
+
+export const vipGroupSchema = z
+    .strictObject({
+        name: objectName,
+        /** One or more virtual IPs, IPv4 and/or IPv6. */
+        vips: z.array(ipAddress).min(1, "must list at least one VIP"),
+        services: z.array(serviceSchema).min(1, "must list at least one service"),
+    })
+    .superRefine((group, ctx) => {
+        const vipSeen = new Set<string>();
+        group.vips.forEach((vip, i) => {
+            if (vipSeen.has(vip)) ctx.addIssue({ code: "custom", path: ["vips", i], message: `VIP ${vip} is listed twice. Fix: remove the duplicate.` });
+            vipSeen.add(vip);
+        });
+        const serviceSeen = new Map<string, number>();
+        group.services.forEach((svc, i) => {
+            const id = checkService(svc, ctx, ["services", i]);
+            if (id === undefined) return;
+            const first = serviceSeen.get(id);
+            if (first !== undefined) {
+                ctx.addIssue({ code: "custom", path: ["services", i], message: `duplicates services[${first}] (${id}). Fix: merge the two into one service.` });
+            } else serviceSeen.set(id, i);
+        });
+    });
+
+type ServiceInput = z.infer<typeof serviceSchema>;
+type Path = (string | number)[];
+
+/** Checks one service; returns its identity for duplicate detection, or undefined when malformed. */
+function checkService(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): string | undefined {
+    const issue = (sub: Path, message: string) => ctx.addIssue({ code: "custom", path: [...path, ...sub], message });
+    let id: string | undefined;
+    if (svc.fwmark !== undefined) {
+        if (svc.protocol !== undefined || svc.port !== undefined) issue(["fwmark"], "a fwmark service takes no protocol or port. Fix: remove protocol/port, or remove fwmark.");
+        else id = `fwmark ${svc.fwmark}`;
+    } else if (svc.protocol === undefined || svc.port === undefined) {
+        issue(svc.protocol === undefined ? ["protocol"] : ["port"], "is required: give protocol and port (e.g. tcp 80), or a fwmark.");
+    } else {
+        id = `${svc.protocol} ${svc.port}`;
+        if (svc.port === 0 && !svc.persistence) issue(["port"], "port 0 (all ports) is only allowed with persistence. Fix: set a port, or add persistence.");
+    }
+    const allowed = SCHEDULER_FLAGS[svc.scheduler] ?? [];
+    svc.schedulerFlags.forEach((flag, i) => {
+        if (!allowed.includes(flag)) {
+            const hint = allowed.length ? `use one of ${allowed.join(", ")}` : `the ${svc.scheduler} scheduler takes no flags; remove it`;
+            issue(["schedulerFlags", i], `"${printable(flag)}" is not a flag of scheduler ${svc.scheduler}. Fix: ${hint}.`);
+        }
+    });
+    if (new Set(svc.schedulerFlags).size !== svc.schedulerFlags.length) issue(["schedulerFlags"], "lists a flag twice. Fix: remove the duplicate.");
+    if (svc.onePacket && svc.protocol !== undefined && svc.protocol !== "udp") issue(["onePacket"], "one-packet scheduling only applies to UDP services. Fix: remove onePacket or use protocol udp.");
+    const netmask = svc.persistence?.netmask;
+    if (netmask !== undefined && typeof netmask === "string" && ipv4PrefixOf(netmask) === undefined) {
+        issue(["persistence", "netmask"], `"${printable(netmask)}" is not a contiguous IPv4 netmask. Fix: use e.g. 255.255.255.0, or a prefix length for IPv6.`);
+    }
+    checkRealServers(svc, ctx, path);
+    return id;
+}
+
+function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): void {
+    const seen = new Map<string, number>();
+    svc.realServers.forEach((rs, i) => {
+        const at = [...path, "realServers", i];
+        const issue = (sub: Path, message: string) => ctx.addIssue({ code: "custom", path: [...at, ...sub], message });
+        if ((rs.host === undefined) === (rs.address === undefined)) {
+            issue([], "give exactly one of host (a name from hosts) or address.");
+            return;
+        }
+        const servicePort = svc.fwmark !== undefined ? 0 : svc.port;
+        if (rs.forwarding !== "nat" && rs.port !== undefined && servicePort !== undefined && servicePort !== 0 && rs.port !== servicePort) {
+            issue(["port"], `${rs.forwarding.toUpperCase()} cannot remap ports: the service listens on ${servicePort} but this real server is set to ${rs.port}. Fix: use port ${servicePort}, or forwarding nat.`);
+        }
+        if (rs.tunnel && rs.forwarding !== "tun") issue(["tunnel"], "tunnel settings only apply with forwarding tun. Fix: remove tunnel or set forwarding: tun.");
+        if (rs.tunnel?.type === "gue" && rs.tunnel.port === undefined) issue(["tunnel", "port"], "is required for a gue tunnel (the UDP port of the GUE receiver).");
+        if (rs.tunnel && rs.tunnel.type !== "gue" && rs.tunnel.port !== undefined) issue(["tunnel", "port"], "only applies to gue tunnels. Fix: remove it.");
+        if (rs.lowerThreshold > 0 && rs.upperThreshold > 0 && rs.lowerThreshold > rs.upperThreshold) {
+            issue(["lowerThreshold"], `must not exceed upperThreshold (${rs.upperThreshold}).`);
+        }
+        const key = `${rs.host ?? rs.address}:${rs.port ?? servicePort}`;
+        const first = seen.get(key);
+        if (first !== undefined) issue([], `the same real server (${key}) is listed twice in this service (first at realServers[${first}]). Fix: remove one; change its weight instead.`);
+        else seen.set(key, i);
+    });
+}
+
+export type VipGroupSpec = z.infer<typeof vipGroupSchema>;
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+export type RealServerRefSpec = z.infer<typeof realServerRefSchema>;
+
+/** IPv6 persistence netmask must be a prefix length, IPv4 a dotted mask; checked where the VIP family is known. */
+export function persistenceNetmaskFits(netmask: string | number, vip: string): boolean {
+    return ipFamily(vip) === 6 ? typeof netmask === "number" : typeof netmask === "string" || netmask <= 32;
+}
