@@ -2,7 +2,6 @@
  * From a validated cluster spec to what each host should look like: the desired ipvs ruleset
  * of every director, and the VIPs and role of every real server. Pure: no Pulumi, no I/O.
  */
-import type { ClusterSpec } from "../schema/cluster";
 import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../schema/vip-group";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "./ipvs-model";
 import { normalizeRuleset } from "./ipvs-model";
@@ -38,11 +37,21 @@ export interface DirectorModel {
     ipForward: boolean;
 }
 
+/** Host name -> address, to resolve pool members given by host name. */
+export type AddressBook = Readonly<Record<string, { address: string }>>;
+
+/** A VipGroup as its users see it: its VIPs and the ipvs services it wants. */
+export interface GroupView {
+    name: string;
+    vips: string[];
+    ruleset: Ruleset;
+}
+
 /** Resolves a pool member to its address. Schema checks guarantee the host exists. */
-export function realServerAddress(cluster: ClusterSpec, rs: RealServerRefSpec): string {
+export function realServerAddress(hosts: AddressBook, rs: RealServerRefSpec): string {
     if (rs.address !== undefined) return rs.address;
-    const host = rs.host !== undefined ? cluster.hosts[rs.host] : undefined;
-    if (!host) throw new Error(`real server ${rs.host ?? "?"} has no address`);
+    const host = rs.host !== undefined ? hosts[rs.host] : undefined;
+    if (!host) throw new Error(`real server "${rs.host ?? "?"}" is not in hosts; give its address instead`);
     return host.address;
 }
 
@@ -54,13 +63,13 @@ function serviceSettings(svc: ServiceSpec, vip: string | undefined): ServiceSett
     };
     if (svc.persistence) {
         const netmask = svc.persistence.netmask;
-        const isDefault = netmask === undefined || netmask === "255.255.255.255" || (vip !== undefined && ipFamily(vip) === 6 && netmask === 128);
-        settings.persistence = isDefault ? { timeout: svc.persistence.timeout } : { timeout: svc.persistence.timeout, netmask: String(netmask) };
+        const single = netmask === undefined || netmask === "255.255.255.255" || (vip !== undefined && ipFamily(vip) === 6 && netmask === 128);
+        settings.persistence = single ? { timeout: svc.persistence.timeout } : { timeout: svc.persistence.timeout, netmask: String(netmask) };
     }
     return settings;
 }
 
-function destFor(cluster: ClusterSpec, svc: ServiceSpec, rs: RealServerRefSpec): IpvsDest {
+function destFor(hosts: AddressBook, svc: ServiceSpec, rs: RealServerRefSpec): IpvsDest {
     const settings: DestSettings = {
         forwarding: rs.forwarding,
         weight: rs.weight,
@@ -72,35 +81,32 @@ function destFor(cluster: ClusterSpec, svc: ServiceSpec, rs: RealServerRefSpec):
         settings.tunnel = t.port !== undefined ? { type: t.type, port: t.port, checksum: t.checksum } : { type: t.type, checksum: t.checksum };
     }
     const servicePort = svc.fwmark !== undefined ? 0 : (svc.port ?? 0);
-    return { key: { address: realServerAddress(cluster, rs), port: rs.port ?? servicePort }, settings };
+    return { key: { address: realServerAddress(hosts, rs), port: rs.port ?? servicePort }, settings };
 }
 
 /** The ipvs services of one VipGroup: every VIP times every service (fwmark services once per family). */
-export function groupRuleset(cluster: ClusterSpec, group: VipGroupSpec): Ruleset {
+export function groupRuleset(hosts: AddressBook, group: VipGroupSpec): Ruleset {
     const services: IpvsService[] = [];
+    const poolOf = (svc: ServiceSpec, family: number) =>
+        svc.realServers.filter((rs) => ipFamily(realServerAddress(hosts, rs)) === family).map((rs) => destFor(hosts, svc, rs));
     for (const svc of group.services) {
         if (svc.fwmark !== undefined) {
-            const families = [...new Set(group.vips.map(ipFamily))];
-            for (const fam of families) {
+            for (const fam of [...new Set(group.vips.map(ipFamily))]) {
                 const key: ServiceKey = { kind: "fwmark", mark: svc.fwmark, family: fam === 6 ? "inet6" : "inet" };
-                const dests = svc.realServers.filter((rs) => ipFamily(realServerAddress(cluster, rs)) === fam).map((rs) => destFor(cluster, svc, rs));
-                services.push({ key, settings: serviceSettings(svc, group.vips.find((v) => ipFamily(v) === fam)), dests });
+                services.push({ key, settings: serviceSettings(svc, group.vips.find((v) => ipFamily(v) === fam)), dests: poolOf(svc, fam) });
             }
             continue;
         }
         for (const vip of group.vips) {
             const key: ServiceKey = { kind: "addr", protocol: svc.protocol ?? "tcp", address: vip, port: svc.port ?? 0 };
-            const dests = svc.realServers
-                .filter((rs) => ipFamily(realServerAddress(cluster, rs)) === ipFamily(vip))
-                .map((rs) => destFor(cluster, svc, rs));
-            services.push({ key, settings: serviceSettings(svc, vip), dests });
+            services.push({ key, settings: serviceSettings(svc, vip), dests: poolOf(svc, ipFamily(vip)) });
         }
     }
     return normalizeRuleset({ services });
 }
 
-function groupsNamed(cluster: ClusterSpec, names: string[]): VipGroupSpec[] {
-    return cluster.vipGroups.filter((g) => names.includes(g.name));
+export function groupView(hosts: AddressBook, group: VipGroupSpec): GroupView {
+    return { name: group.name, vips: [...group.vips], ruleset: groupRuleset(hosts, group) };
 }
 
 /** VIP aliases for a director interface: ens33:N for IPv4, plain /128 for IPv6. */
@@ -111,49 +117,57 @@ export function directorAliases(vips: string[], device: string, aliasStart: numb
     );
 }
 
-function vipsOf(groups: VipGroupSpec[]): string[] {
+/** All VIPs of some groups, first occurrence order. */
+export function vipsOf(groups: GroupView[]): string[] {
     return [...new Set(groups.flatMap((g) => g.vips))];
 }
 
-export function directorModels(cluster: ClusterSpec): DirectorModel[] {
-    return cluster.directors.map((d) => {
-        const groups = groupsNamed(cluster, d.vipGroups);
-        const ruleset = normalizeRuleset({ services: groups.flatMap((g) => groupRuleset(cluster, g).services) });
-        return {
-            host: d.host,
-            address: cluster.hosts[d.host].address,
-            interface: d.interface,
-            vips: directorAliases(vipsOf(groups), d.interface, d.aliasStart),
-            ruleset,
-            ipForward: ruleset.services.some((s) => s.dests.some((x) => x.settings.forwarding === "nat")),
-        };
-    });
+/** Union of the groups' rulesets (schema checks keep services from clashing). */
+export function mergeRulesets(groups: GroupView[]): Ruleset {
+    return normalizeRuleset({ services: groups.flatMap((g) => g.ruleset.services) });
 }
 
-export function realServerModels(cluster: ClusterSpec): RealServerModel[] {
-    return cluster.realServers.map((r) => {
-        const address = cluster.hosts[r.host].address;
-        const roles = new Set<RealServerRole>();
-        const localVips: { vip: string; role: RealServerRole }[] = [];
-        for (const g of cluster.vipGroups) {
-            for (const svc of g.services) {
-                for (const rs of svc.realServers) {
-                    if (realServerAddress(cluster, rs) !== address) continue;
-                    roles.add(rs.forwarding);
-                    if (rs.forwarding === "nat") continue;
-                    for (const vip of g.vips) if (ipFamily(vip) === ipFamily(address)) localVips.push({ vip, role: rs.forwarding });
-                }
+export function directorModel(host: string, address: string, iface: string, aliasStart: number, groups: GroupView[]): DirectorModel {
+    const ruleset = mergeRulesets(groups);
+    return {
+        host,
+        address,
+        interface: iface,
+        vips: directorAliases(vipsOf(groups), iface, aliasStart),
+        ruleset,
+        ipForward: ruleset.services.some((s) => s.dests.some((d) => d.settings.forwarding === "nat")),
+    };
+}
+
+export interface RealServerInput {
+    host: string;
+    address: string;
+    interface: string;
+    aliasStart: number;
+    natGateway?: string;
+}
+
+/** What a real server needs follows from the pools that list its address. */
+export function realServerModel(r: RealServerInput, groups: GroupView[]): RealServerModel {
+    const roles = new Set<RealServerRole>();
+    const local = new Map<string, RealServerRole>();
+    for (const g of groups) {
+        for (const svc of g.ruleset.services) {
+            for (const d of svc.dests) {
+                if (d.key.address !== r.address) continue;
+                roles.add(d.settings.forwarding);
+                if (d.settings.forwarding === "nat") continue;
+                const vips = svc.key.kind === "addr" ? [svc.key.address] : g.vips.filter((v) => ipFamily(v) === ipFamily(r.address));
+                for (const vip of vips) if (!local.has(vip)) local.set(vip, d.settings.forwarding);
             }
         }
-        const unique = [...new Map(localVips.map((v) => [v.vip, v])).values()];
-        let n = r.aliasStart;
-        const vips = unique.map(({ vip, role }): VipAlias => {
-            const device = role === "tun" ? "tunl0" : "lo";
-            if (ipFamily(vip) === 6) return { address: vip, prefix: 128, device };
-            return device === "lo" ? { address: vip, prefix: 32, device, label: `lo:${n++}` } : { address: vip, prefix: 32, device };
-        });
-        const model: RealServerModel = { host: r.host, address, interface: r.interface, vips, roles: [...roles].sort() };
-        if (r.natGateway !== undefined) model.natGateway = r.natGateway;
-        return model;
+    }
+    let n = r.aliasStart;
+    const vips = [...local].map(([vip, role]): VipAlias => {
+        if (ipFamily(vip) === 6) return { address: vip, prefix: 128, device: "lo" };
+        return role === "tun" ? { address: vip, prefix: 32, device: "tunl0" } : { address: vip, prefix: 32, device: "lo", label: `lo:${n++}` };
     });
+    const model: RealServerModel = { host: r.host, address: r.address, interface: r.interface, vips, roles: [...roles].sort() };
+    if (r.natGateway !== undefined) model.natGateway = r.natGateway;
+    return model;
 }

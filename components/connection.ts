@@ -1,0 +1,43 @@
+/** SSH connection settings for remote.Command and IpvsTable, from a validated host spec. */
+import * as pulumi from "@pulumi/pulumi";
+import type * as command from "@pulumi/command";
+import type { HostSpec } from "./schema/host";
+import type { SshTarget } from "./providers/transport";
+
+/** A host plus the SSH private key (a Pulumi secret; it never appears in plaintext in state). */
+export interface HostAccess {
+    name: string;
+    spec: HostSpec;
+    privateKey: pulumi.Input<string>;
+}
+
+export function remoteConnection(h: HostAccess): command.types.input.remote.ConnectionArgs {
+    const ssh = h.spec.ssh;
+    const conn: command.types.input.remote.ConnectionArgs = {
+        host: ssh.host ?? h.spec.address,
+        port: ssh.port,
+        user: ssh.user,
+        privateKey: pulumi.secret(h.privateKey),
+        ...(ssh.insecureSkipHostKeyCheck ? {} : { hostKey: ssh.hostKey }),
+    };
+    if (ssh.bastion) {
+        const b = ssh.bastion;
+        conn.proxy = { host: b.host, port: b.port, user: b.user, privateKey: pulumi.secret(h.privateKey), ...(b.insecureSkipHostKeyCheck ? {} : { hostKey: b.hostKey }) };
+    }
+    return conn;
+}
+
+export function sshTarget(h: HostAccess): pulumi.Output<SshTarget> {
+    const ssh = h.spec.ssh;
+    return pulumi.secret(
+        pulumi.output(h.privateKey).apply((privateKey): SshTarget => ({
+            host: ssh.host ?? h.spec.address,
+            port: ssh.port,
+            user: ssh.user,
+            privateKey,
+            ...(ssh.hostKey ? { hostKey: ssh.hostKey } : {}),
+            insecureSkipHostKeyCheck: ssh.insecureSkipHostKeyCheck,
+            ...(ssh.bastion ? { bastion: { ...ssh.bastion } } : {}),
+        })),
+    );
+}

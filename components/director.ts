@@ -1,0 +1,59 @@
+/**
+ * Director: installs ipvsadm, sets the kernel settings LVS needs, puts the VIPs on the
+ * client-facing interface (ens33:N) and owns the host's ipvs entries through IpvsTable.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { directorSchema } from "./schema/director";
+import { directorModel, type DirectorModel } from "./core/cluster-model";
+import { directorSteps, OWNED_RULES_FILE } from "./core/render-director";
+import { toEntries } from "./core/ipvs-entries";
+import { chain, stepCommand } from "./host-commands";
+import { sshTarget } from "./connection";
+import { IpvsTable } from "./providers/ipvs-table";
+import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
+import type { VipGroup } from "./vip-group";
+
+const optionsSchema = directorSchema.omit({ host: true, vipGroups: true });
+
+export interface DirectorArgs {
+    host: HostInput;
+    vipGroups: VipGroup[];
+    /** Default ens33. */
+    interface?: string;
+    /** First alias number (ens33:N). Default 0. */
+    aliasStart?: number;
+    /** Drain of leaving real servers. Default 60 s timeout, 2 s polls. */
+    drain?: { timeoutSeconds?: number; pollSeconds?: number };
+    /** Health-check real servers with keepalived (no VRRP). Default false. */
+    healthChecks?: boolean;
+}
+
+export class Director extends pulumi.ComponentResource {
+    readonly model: DirectorModel;
+    readonly table: IpvsTable;
+    /** Entries as live after the last apply. */
+    readonly entries: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lvs:index:Director", name, {}, opts);
+        const root = `Director ${name}`;
+        const host = hostAccess(args.host, root);
+        const options = parseOrThrow(optionsSchema, { interface: args.interface, aliasStart: args.aliasStart, drain: args.drain }, root);
+        const groups = args.vipGroups.map((g) => g.view);
+        refuseOwnAddress(host, groups, root);
+        this.model = directorModel(host.name, host.spec.address, options.interface, options.aliasStart, groups);
+
+        const steps = directorSteps(this.model);
+        const prefix = `${name}-director`;
+        const [install, sysctl] = chain(prefix, host, [steps.install, steps.sysctl], { parent: this });
+        const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: [sysctl] }));
+        this.table = new IpvsTable(
+            `${prefix}-ipvs`,
+            { connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: options.drain, rulesFile: OWNED_RULES_FILE },
+            { parent: this, dependsOn: [install] },
+        );
+        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, this.table] });
+        this.entries = this.table.entries;
+        this.registerOutputs({ entries: this.entries });
+    }
+}

@@ -1,0 +1,41 @@
+/**
+ * The program: stack config -> schema parse -> components -> outputs. Invalid config throws a
+ * ConfigError naming each bad field before any resource is registered, so no host is touched.
+ *
+ * Config (namespace pulumi-lvs):
+ *   cluster            the cluster spec (see README, "Config reference")
+ *   sshPrivateKey      secret: the private key for every host
+ *   hostsFile          optional JSON file whose `hosts` are merged into cluster.hosts (the lab writes one)
+ *   sshPrivateKeyFile  optional: read the key from this file instead (still kept as a secret)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parseCluster } from "./components/schema/cluster";
+import { buildCluster } from "./components/cluster";
+
+const config = new pulumi.Config("pulumi-lvs");
+const projectDir = path.resolve(__dirname, "..");
+const fromProject = (p: string) => (path.isAbsolute(p) ? p : path.join(projectDir, p));
+
+function loadClusterInput(): Record<string, unknown> {
+    const cluster = config.requireObject<Record<string, unknown>>("cluster");
+    const hostsFile = config.get("hostsFile");
+    if (!hostsFile) return cluster;
+    const extra = JSON.parse(fs.readFileSync(fromProject(hostsFile), "utf8")) as { hosts?: Record<string, unknown> };
+    return { ...cluster, hosts: { ...(extra.hosts ?? {}), ...((cluster.hosts as Record<string, unknown>) ?? {}) } };
+}
+
+function privateKey(): pulumi.Output<string> {
+    const secret = config.getSecret("sshPrivateKey");
+    if (secret) return secret;
+    const file = config.require("sshPrivateKeyFile");
+    return pulumi.secret(fs.readFileSync(fromProject(file), "utf8"));
+}
+
+const spec = parseCluster(loadClusterInput());
+const built = buildCluster(spec, privateKey());
+
+export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, g.entries]));
+export const directors = Object.fromEntries(Object.entries(built.directors).map(([n, d]) => [n, d.entries]));
+export const realServers = Object.fromEntries(Object.entries(built.realServers).map(([n, r]) => [n, { vips: r.model.vips.map((v) => v.address), roles: r.model.roles }]));
