@@ -53,18 +53,14 @@ export const interfaceName = z
 /** A Linux user name for SSH. */
 export const userName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name (lowercase letters, digits, '_' and '-')");
 
-/** An OpenSSH public host key line: "<type> <base64>", no comment. */
+/** An OpenSSH public host key line: "<type> <base64> [comment]"; the comment is dropped. */
 export const hostPublicKey = z
     .string()
-    .transform((t) => t.trim().split(/\s+/).slice(0, 2).join(" "))
-    .pipe(
-        z
-            .string()
-            .regex(
-                /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|rsa-sha2-(256|512)) [A-Za-z0-9+/]+={0,3}$/,
-                "must be an OpenSSH public host key such as 'ssh-ed25519 AAAA…' (see /etc/ssh/ssh_host_ed25519_key.pub on the host)",
-            ),
-    );
+    .regex(
+        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|rsa-sha2-(256|512)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9_.@-]*)?$/,
+        "must be an OpenSSH public host key such as 'ssh-ed25519 AAAA…' on one line (see /etc/ssh/ssh_host_ed25519_key.pub on the host)",
+    )
+    .transform((t) => t.split(" ").slice(0, 2).join(" "));
 
 /** A value for error messages: hostile input is shown escaped, never raw. */
 export function printable(text: unknown): string {
