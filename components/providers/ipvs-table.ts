@@ -6,13 +6,15 @@
  * The engine serializes provider code. The methods below capture only plain strings and load
  * the real logic (and ssh2) with require() when they run.
  */
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshTarget } from "./transport";
 import type { DrainSettings, TableManager } from "./ipvs-table-logic";
 
-const LOGIC_MODULE = require.resolve("./ipvs-table-logic");
-const SSH_MODULE = require.resolve("./ssh-transport");
-const ENTRIES_MODULE = require.resolve("../core/ipvs-entries");
+// Absolute paths, captured as plain strings; resolved (to the compiled .js) only when a method runs.
+const LOGIC_MODULE = path.join(__dirname, "ipvs-table-logic");
+const SSH_MODULE = path.join(__dirname, "ssh-transport");
+const ENTRIES_MODULE = path.join(__dirname, "..", "core", "ipvs-entries");
 
 interface TableProps {
     connection: SshTarget;

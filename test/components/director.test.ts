@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { runUnderMocks, type MockResource } from "../support/mocks";
+import { clusterOf } from "../support/stacks";
+import { parseCluster } from "../../components/schema/cluster";
+import { buildCluster } from "../../components/cluster";
+import { VipGroup } from "../../components/vip-group";
+import { Director } from "../../components/director";
+import { ConfigError } from "../../components/schema/errors";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
+
+async function seed000(dryRun: boolean): Promise<MockResource[]> {
+    return runUnderMocks(() => {
+        buildCluster(parseCluster(clusterOf("seed-000")), pulumi.secret(KEY));
+    }, dryRun);
+}
+
+const byName = (rs: MockResource[], name: string) => {
+    const r = rs.find((x) => x.name === name);
+    if (!r) throw new Error(`no resource ${name}; have ${rs.map((x) => x.name).join(", ")}`);
+    return r;
+};
+
+describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
+    it("registers components and host steps named from stable keys", async () => {
+        const rs = await seed000(dryRun);
+        const names = rs.map((r) => `${r.type} ${r.name}`).sort();
+        expect(names).toEqual(
+            [
+                "lvs:index:VipGroup web",
+                "lvs:index:Director director1",
+                "command:remote:Command director1-director-install",
+                "command:remote:Command director1-director-sysctl",
+                "command:remote:Command director1-director-vip-192.168.13.100",
+                "command:remote:Command director1-director-boot",
+                "pulumi-nodejs:dynamic:Resource director1-director-ipvs",
+                "lvs:index:RealServer rs1",
+                "command:remote:Command rs1-realserver-sysctl",
+                "command:remote:Command rs1-realserver-vip-192.168.13.100",
+                "command:remote:Command rs1-realserver-boot",
+                "lvs:index:RealServer rs2",
+                "command:remote:Command rs2-realserver-sysctl",
+                "command:remote:Command rs2-realserver-vip-192.168.13.100",
+                "command:remote:Command rs2-realserver-boot",
+            ].sort(),
+        );
+    });
+
+    it("carries the exact commands, with pinned host keys and the key as a secret", async () => {
+        const rs = await seed000(dryRun);
+        const vip = byName(rs, "rs1-realserver-vip-192.168.13.100").inputs;
+        expect(vip.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
+        expect(vip.update).toBe(vip.create);
+        expect(vip.delete).toContain("ip addr del 192.168.13.100/32 dev lo");
+        expect(vip.connection.host).toBe("192.168.13.112");
+        expect(vip.connection.hostKey).toMatch(/^ssh-ed25519 /);
+        const dvip = byName(rs, "director1-director-vip-192.168.13.100").inputs;
+        expect(dvip.create).toContain("ip addr replace 192.168.13.100/32 dev ens33 label ens33:0");
+        const table = byName(rs, "director1-director-ipvs").inputs;
+        expect(table.entries).toEqual({
+            "-A -t 192.168.13.100:80": "-s rr",
+            "-a -t 192.168.13.100:80 -r 192.168.13.112:80": "-g -w 1",
+            "-a -t 192.168.13.100:80 -r 192.168.13.113:80": "-g -w 1",
+        });
+        expect(table.manager).toBe("ipvsadm");
+        // The serialized provider must not embed the key (it is only in the secret input).
+        expect(String(table.__provider)).not.toContain("not-a-real-key");
+        expect(JSON.stringify(byName(rs, "director1-director-install").inputs)).not.toContain("not-a-real-key");
+    });
+});
+
+describe("component validation", () => {
+    it("refuses a VIP equal to the director's own address before registering host steps", async () => {
+        const created = await runUnderMocks(() => {
+            const g = new VipGroup("g", { spec: { name: "g", vips: ["192.168.13.111"], services: [{ protocol: "tcp", port: 80, realServers: [{ address: "192.168.13.112" }] }] } });
+            expect(
+                () =>
+                    new Director("d", {
+                        host: { name: "director1", spec: { address: "192.168.13.111", ssh: { insecureSkipHostKeyCheck: true } }, privateKey: KEY },
+                        vipGroups: [g],
+                    }),
+            ).toThrow(/own address/);
+        }, true);
+        expect(created.filter((r) => r.type === "command:remote:Command")).toHaveLength(0);
+    });
+
+    it("names the component and field for a bad interface", async () => {
+        await runUnderMocks(() => {
+            const g = new VipGroup("g2", { spec: { name: "g2", vips: ["192.168.13.100"], services: [{ protocol: "tcp", port: 80 }] } });
+            let err: unknown;
+            try {
+                new Director("d2", { host: { name: "d", spec: { address: "192.168.13.111", ssh: { insecureSkipHostKeyCheck: true } }, privateKey: KEY }, vipGroups: [g], interface: "eth0;reboot" });
+            } catch (e) {
+                err = e;
+            }
+            expect(err).toBeInstanceOf(ConfigError);
+            expect((err as ConfigError).issues[0]).toMatch(/^Director d2\.interface: must be an interface name/);
+        }, true);
+    });
+});
