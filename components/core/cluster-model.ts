@@ -4,7 +4,8 @@
  */
 import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../schema/vip-group";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "./ipvs-model";
-import { normalizeRuleset } from "./ipvs-model";
+import { normalizeRuleset, serviceId } from "./ipvs-model";
+import { canonicalAddress } from "./ipvs-address";
 import { ipFamily } from "./ip-address";
 
 /** One VIP address on an interface, with its alias label (IPv6 addresses carry no label). */
@@ -40,11 +41,19 @@ export interface DirectorModel {
 /** Host name -> address, to resolve pool members given by host name. */
 export type AddressBook = Readonly<Record<string, { address: string }>>;
 
+/**
+ * What keepalived needs about one ipvs service beyond the Ruleset: the spec's health check,
+ * sorry server and quorum. Only where keepalived runs (HaPair, or a Director with healthChecks).
+ */
+export type ServiceChecks = Pick<ServiceSpec, "healthCheck" | "sorryServer" | "quorum">;
+
 /** A VipGroup as its users see it: its VIPs and the ipvs services it wants. */
 export interface GroupView {
     name: string;
     vips: string[];
     ruleset: Ruleset;
+    /** keepalived settings keyed by service id (serviceId, e.g. "-t 192.168.13.100:80"). Absent means none. */
+    checks?: Record<string, ServiceChecks>;
 }
 
 /** Resolves a pool member to its address. Schema checks guarantee the host exists. */
@@ -84,29 +93,55 @@ function destFor(hosts: AddressBook, svc: ServiceSpec, rs: RealServerRefSpec): I
     return { key: { address: realServerAddress(hosts, rs), port: rs.port ?? servicePort }, settings };
 }
 
+/** The ipvs services one spec service becomes, each with the VIP it derives from: every VIP, or each family once for a fwmark. */
+function serviceKeysOf(group: VipGroupSpec, svc: ServiceSpec): { key: ServiceKey; vip: string }[] {
+    if (svc.fwmark !== undefined) {
+        const mark = svc.fwmark;
+        return [...new Set(group.vips.map(ipFamily))].map((fam) => ({
+            key: { kind: "fwmark", mark, family: fam === 6 ? "inet6" : "inet" },
+            vip: group.vips.find((v) => ipFamily(v) === fam) ?? group.vips[0],
+        }));
+    }
+    return group.vips.map((vip) => ({ key: { kind: "addr", protocol: svc.protocol ?? "tcp", address: vip, port: svc.port ?? 0 }, vip }));
+}
+
 /** The ipvs services of one VipGroup: every VIP times every service (fwmark services once per family). */
 export function groupRuleset(hosts: AddressBook, group: VipGroupSpec): Ruleset {
     const services: IpvsService[] = [];
     const poolOf = (svc: ServiceSpec, family: number) =>
         svc.realServers.filter((rs) => ipFamily(realServerAddress(hosts, rs)) === family).map((rs) => destFor(hosts, svc, rs));
     for (const svc of group.services) {
-        if (svc.fwmark !== undefined) {
-            for (const fam of [...new Set(group.vips.map(ipFamily))]) {
-                const key: ServiceKey = { kind: "fwmark", mark: svc.fwmark, family: fam === 6 ? "inet6" : "inet" };
-                services.push({ key, settings: serviceSettings(svc, group.vips.find((v) => ipFamily(v) === fam)), dests: poolOf(svc, fam) });
-            }
-            continue;
-        }
-        for (const vip of group.vips) {
-            const key: ServiceKey = { kind: "addr", protocol: svc.protocol ?? "tcp", address: vip, port: svc.port ?? 0 };
+        for (const { key, vip } of serviceKeysOf(group, svc)) {
             services.push({ key, settings: serviceSettings(svc, vip), dests: poolOf(svc, ipFamily(vip)) });
         }
     }
     return normalizeRuleset({ services });
 }
 
+/** keepalived settings of a group's services, keyed by canonical service id; services without any are left out. */
+export function groupChecks(group: VipGroupSpec): Record<string, ServiceChecks> {
+    const checks: Record<string, ServiceChecks> = {};
+    for (const svc of group.services) {
+        const c: ServiceChecks = {};
+        if (svc.healthCheck) c.healthCheck = svc.healthCheck;
+        if (svc.sorryServer) c.sorryServer = svc.sorryServer;
+        if (svc.quorum !== undefined) c.quorum = svc.quorum;
+        if (Object.keys(c).length === 0) continue;
+        for (const { key } of serviceKeysOf(group, svc)) {
+            // Canonical as the ruleset's ids are (ipvsadm's inet_ntop form), so lookups by serviceId match.
+            checks[serviceId(key.kind === "addr" ? { ...key, address: canonicalAddress(key.address) } : key)] = c;
+        }
+    }
+    return checks;
+}
+
 export function groupView(hosts: AddressBook, group: VipGroupSpec): GroupView {
-    return { name: group.name, vips: [...group.vips], ruleset: groupRuleset(hosts, group) };
+    return { name: group.name, vips: [...group.vips], ruleset: groupRuleset(hosts, group), checks: groupChecks(group) };
+}
+
+/** Union of the groups' keepalived settings (service ids are unique across groups served together). */
+export function mergeChecks(groups: GroupView[]): Record<string, ServiceChecks> {
+    return Object.assign({}, ...groups.map((g) => g.checks ?? {})) as Record<string, ServiceChecks>;
 }
 
 /** VIP aliases for a director interface: ens33:N for IPv4, plain /128 for IPv6. */

@@ -32,12 +32,19 @@ export const healthCheckSchema = z.discriminatedUnion("type", [
         /** Default 200. */
         statusCode: z.number().int().min(100).max(599).default(200),
     }),
-    z.strictObject({
-        type: z.literal("misc"),
-        ...common,
-        /** An absolute program path and plain arguments, run by keepalived on the director. */
-        command: z.string().regex(MISC_COMMAND, "must be an absolute path and plain arguments (no quotes, $, ;, | or backticks)"),
-    }),
+    z
+        .strictObject({
+            type: z.literal("misc"),
+            ...common,
+            /** An absolute program path and plain arguments, run by keepalived on the director. */
+            command: z.string().regex(MISC_COMMAND, "must be an absolute path and plain arguments (no quotes, $, ;, | or backticks)"),
+        })
+        .superRefine((check, ctx) => {
+            // keepalived's MISC_CHECK takes no connect_ip/connect_port; silently dropping them would mislead.
+            for (const field of ["connectIp", "connectPort"] as const) {
+                if (check[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: "does not apply to a misc check (the command decides what to probe). Fix: pass the address or port as an argument of the command." });
+            }
+        }),
 ]);
 
 export type HealthCheckSpec = z.infer<typeof healthCheckSchema>;

@@ -1,0 +1,94 @@
+/**
+ * An HaPair node: a director whose VIPs and ipvs table belong to keepalived. The node keeps the
+ * director's package, kernel module and sysctls, but gets no VIP or boot steps: keepalived adds
+ * the VIPs on the master only and rebuilds the table itself when it starts at boot.
+ */
+import type { GroupView } from "./cluster-model";
+import { directorModel, mergeChecks, type DirectorModel } from "./cluster-model";
+import type { HostStep } from "./host-step";
+import { directorSteps } from "./render-director";
+import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
+import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
+import { ConfigError } from "../schema/errors";
+import { ipFamily } from "./ip-address";
+
+export interface HaNodeInput {
+    /** Host name (from `hosts`). */
+    host: string;
+    /** The host's address; the unicast VRRP source and the peer's unicast target. */
+    address: string;
+    priority: number;
+    interface: string;
+}
+
+/** A validated pair, as haPairSchema yields it (defaults applied). */
+export interface HaPairInput {
+    name: string;
+    nodes: readonly [HaNodeInput, HaNodeInput];
+    virtualRouterId: number;
+    advertInt: number;
+    authentication?: { password: string };
+    unicast: boolean;
+    nopreempt: boolean;
+    preemptDelay?: number;
+    syncConnections: boolean;
+    aliasStart: number;
+}
+
+export interface HaNode {
+    host: string;
+    model: DirectorModel;
+    keepalived: KeepalivedConfig;
+    conf: string;
+    /** install and sysctl as a director has them; then the keepalived steps. */
+    steps: { install: HostStep; sysctl: HostStep; keepalived: KeepalivedSteps };
+}
+
+/** Both nodes of a pair, rendered. Throws ConfigError for combinations keepalived would refuse. */
+export function haPairNodes(pair: HaPairInput, groups: GroupView[]): [HaNode, HaNode] {
+    const owner = `HaPair ${pair.name}`;
+    const [a, b] = pair.nodes;
+    const vipFamilies = new Set(groups.flatMap((g) => g.vips).map(ipFamily));
+    // The instance speaks IPv4 VRRP when any VIP is IPv4 (IPv6 VIPs ride along as excluded), else IPv6.
+    const vrrpFamily = vipFamilies.has(4) ? 4 : 6;
+    if (pair.unicast) {
+        const other = vrrpFamily === 4 ? 6 : 4;
+        const wrong = pair.nodes.filter((n) => ipFamily(n.address) !== vrrpFamily);
+        if (wrong.length > 0) {
+            throw new ConfigError([
+                `${owner}.unicast: VRRP runs over IPv${vrrpFamily} here (from the VIPs), but ${wrong.map((n) => `${n.host} (${n.address})`).join(", ")} has an IPv${other} address; unicast peers must match. Fix: use multicast, or give the nodes IPv${vrrpFamily} addresses.`,
+            ]);
+        }
+    }
+    return [node(pair, a, b, groups, owner), node(pair, b, a, groups, owner)];
+}
+
+function node(pair: HaPairInput, self: HaNodeInput, peer: HaNodeInput, groups: GroupView[], owner: string): HaNode {
+    const model = directorModel(self.host, self.address, self.interface, pair.aliasStart, groups);
+    // keepalived ignores nopreempt and preempt_delay unless the instance starts as BACKUP.
+    const waits = pair.nopreempt || pair.preemptDelay !== undefined;
+    const vrrp: VrrpInstance = {
+        name: pair.name,
+        state: !waits && self.priority > peer.priority ? "MASTER" : "BACKUP",
+        interface: self.interface,
+        virtualRouterId: pair.virtualRouterId,
+        priority: self.priority,
+        advertInt: pair.advertInt,
+        nopreempt: pair.nopreempt,
+        syncConnections: pair.syncConnections,
+        vips: model.vips,
+    };
+    if (pair.preemptDelay !== undefined) vrrp.preemptDelay = pair.preemptDelay;
+    if (pair.authentication) vrrp.password = pair.authentication.password;
+    if (pair.unicast) vrrp.unicast = { source: self.address, peer: peer.address };
+    const keepalived: KeepalivedConfig = { routerId: self.host, owner, vrrp, ruleset: model.ruleset, checks: mergeChecks(groups) };
+    const conf = renderKeepalived(keepalived);
+    const director = directorSteps(model);
+    return {
+        host: self.host,
+        model,
+        keepalived,
+        conf,
+        steps: { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset }) },
+    };
+}

@@ -1,0 +1,134 @@
+/**
+ * Host steps that hand a host's ipvs table (and, for an HaPair, its VIPs) to keepalived:
+ *
+ * - keepalived-install: the package (apt-get, dnf or yum), ip_vs loaded at boot.
+ * - keepalived: stage the config, `keepalived -t` it, and only then move it into place and
+ *   start keepalived or reload it (SIGHUP via systemd; never a restart, which would drop the
+ *   VRRP state and rebuild the table). Delete puts back the operator's own file and service
+ *   state and removes whatever a keepalived that died uncleanly left behind.
+ * - keepalived-enable: start at boot. Its delete stops keepalived; it is ordered after the
+ *   IpvsTable, so on destroy keepalived stops (and removes its virtual servers, which it does
+ *   by default) before the IpvsTable checks that they are gone.
+ */
+import type { HostStep } from "./host-step";
+import { CONFIG_DIR, STATE_DIR, script, writeFile } from "./host-step";
+import type { VipAlias } from "./cluster-model";
+import type { Ruleset } from "./ipvs-model";
+import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
+import { installStep, OWNED_RULES_FILE } from "./render-director";
+import { vipDelArgv } from "./render-vip";
+import { shellCommand } from "./shell-quote";
+import { KEEPALIVED_MARKER } from "./render-keepalived";
+
+export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
+/** Where a new config waits for `keepalived -t`. */
+export const STAGED_CONF = `${CONFIG_DIR}/keepalived.conf.new`;
+/** The operator's file from before the first apply, and its service state; destroy puts both back. */
+export const SAVED_CONF = `${STATE_DIR}/keepalived.conf.orig`;
+export const SAVED_STATE = `${STATE_DIR}/keepalived.service-prev`;
+/** Present when there was no file before us: destroy removes ours and leaves keepalived off. */
+export const NO_PREVIOUS_CONF = `${STATE_DIR}/keepalived.conf.absent`;
+
+export interface KeepalivedSteps {
+    install: HostStep;
+    config: HostStep;
+    enable: HostStep;
+}
+
+export interface KeepalivedStepInput {
+    /** The rendered keepalived.conf. */
+    conf: string;
+    /** VIPs keepalived holds (HaPair); empty in checks-only mode, where the Director owns them. */
+    vips: VipAlias[];
+    /** The services keepalived manages, to clean up after a keepalived that did not stop cleanly. */
+    ruleset: Ruleset;
+}
+
+const OURS = `grep -qF ${shellCommand([KEEPALIVED_MARKER])} ${KEEPALIVED_CONF}`;
+const ACTIVE = "systemctl is-active --quiet keepalived";
+const NEED_SYSTEMD = "command -v systemctl >/dev/null 2>&1 || { echo 'pulumi-lvs: keepalived is run as a systemd service and this host has no systemctl' >&2; exit 1; }";
+
+export function keepalivedSteps(input: KeepalivedStepInput): KeepalivedSteps {
+    const install = { ...installStep([{ command: "keepalived", pkg: "keepalived" }], ["ip_vs"], "keepalived"), key: "keepalived-install" };
+    return { install, config: configStep(input), enable: enableStep() };
+}
+
+function configStep(input: KeepalivedStepInput): HostStep {
+    const create = script([
+        NEED_SYSTEMD,
+        `mkdir -p ${STATE_DIR} /etc/keepalived`,
+        // 0600: the file can hold the VRRP password.
+        writeFile(STAGED_CONF, input.conf, "0600"),
+        `if ! out=$(keepalived -t -f ${STAGED_CONF} 2>&1); then`,
+        `  rm -f ${STAGED_CONF}`,
+        `  printf 'pulumi-lvs: keepalived -t rejected the new config; ${KEEPALIVED_CONF} is unchanged:\\n%s\\n' "$out" >&2`,
+        "  exit 1",
+        "fi",
+        // Save what was there once, before the first replacement; a re-run must not save our own file.
+        `if [ ! -e ${SAVED_CONF} ] && [ ! -e ${NO_PREVIOUS_CONF} ]; then`,
+        `  if [ -e ${KEEPALIVED_CONF} ] && ! ${OURS}; then`,
+        `    cp -p ${KEEPALIVED_CONF} ${SAVED_CONF}`,
+        `    { systemctl is-enabled keepalived 2>/dev/null || true; systemctl is-active keepalived 2>/dev/null || true; } > ${SAVED_STATE}`,
+        `  else : > ${NO_PREVIOUS_CONF}; fi`,
+        "fi",
+        // keepalived owns the table now: the boot unit must not replay rules saved by an earlier ipvsadm owner.
+        `rm -f ${OWNED_RULES_FILE}`,
+        `if cmp -s ${STAGED_CONF} ${KEEPALIVED_CONF} && ${ACTIVE}; then rm -f ${STAGED_CONF}; exit 0; fi`,
+        `mv ${STAGED_CONF} ${KEEPALIVED_CONF}`,
+        `if ${ACTIVE}; then systemctl reload keepalived; else systemctl start keepalived; fi`,
+        "sleep 1",
+        `${ACTIVE} || { journalctl -u keepalived -n 30 --no-pager >&2 || true; echo 'pulumi-lvs: keepalived is not running after applying the config' >&2; exit 1; }`,
+    ]);
+    const leftovers = [
+        ...input.vips.map((v) => `if ip addr show dev ${shellCommand([v.device])} | grep -qF ${shellCommand([` ${v.address}/${v.prefix} `])}; then ${shellCommand(vipDelArgv(v))}; fi`),
+        // Only when no ipvsadm owner took the services over (it saves them in the rules file).
+        `if [ ! -s ${OWNED_RULES_FILE} ] && command -v ipvsadm >/dev/null 2>&1; then`,
+        ...normalizeRuleset(input.ruleset).services.map((s) => `  ${shellCommand(["ipvsadm", "-D", ...serviceKeyArgs(s.key)])} 2>/dev/null || true`),
+        "  :",
+        "fi",
+    ];
+    const del = script([
+        `if [ -e ${KEEPALIVED_CONF} ] && ${OURS}; then`,
+        `  if command -v systemctl >/dev/null 2>&1 && ${ACTIVE}; then systemctl stop keepalived; fi`,
+        `  rm -f ${KEEPALIVED_CONF}`,
+        "fi",
+        `rm -f ${STAGED_CONF} ${NO_PREVIOUS_CONF}`,
+        // A file someone wrote over ours since is newer than the saved one: keep it.
+        `if [ -e ${SAVED_CONF} ] && [ ! -e ${KEEPALIVED_CONF} ]; then mv ${SAVED_CONF} ${KEEPALIVED_CONF}; else rm -f ${SAVED_CONF}; fi`,
+        "# What a keepalived that did not stop cleanly may have left.",
+        ...leftovers,
+        `if [ -e ${SAVED_STATE} ]; then`,
+        `  if grep -qx enabled ${SAVED_STATE}; then systemctl enable keepalived >/dev/null 2>&1 || true; fi`,
+        `  if grep -qx active ${SAVED_STATE}; then systemctl start keepalived || true; fi`,
+        `  rm -f ${SAVED_STATE}`,
+        "fi",
+        `rmdir ${CONFIG_DIR} 2>/dev/null || true`,
+    ]);
+    return { key: "keepalived", create, delete: del };
+}
+
+function enableStep(): HostStep {
+    return {
+        key: "keepalived-enable",
+        create: script([NEED_SYSTEMD, "systemctl enable keepalived >/dev/null 2>&1"]),
+        delete: script([
+            "if ! command -v systemctl >/dev/null 2>&1; then exit 0; fi",
+            // Stopping makes keepalived delete its virtual servers and VIPs (unless told not to).
+            `if ${ACTIVE}; then systemctl stop keepalived; fi`,
+            "systemctl disable keepalived >/dev/null 2>&1 || true",
+            // A Director that switched to ipvsadm ownership saved its rules before this delete ran:
+            // put back what keepalived took with it. One line at a time so existing entries do not abort the rest.
+            `if [ -s ${OWNED_RULES_FILE} ]; then`,
+            "  set -f",
+            `  while read -r line; do ipvsadm $line 2>/dev/null || true; done < ${OWNED_RULES_FILE}`,
+            "fi",
+        ]),
+    };
+}
+
+/**
+ * How long the IpvsTable of a keepalived-managed host waits for keepalived's table to match
+ * the desired entries after an apply (keepalived adds every real server at start, then
+ * removes those that fail their checks). Polls every 2 s, gives up after 30 s.
+ */
+export const KEEPALIVED_SETTLE = { timeoutSeconds: 30, pollSeconds: 2 } as const;

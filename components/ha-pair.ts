@@ -1,0 +1,92 @@
+/**
+ * HaPair: two directors under keepalived. One VRRP instance holds the VIPs (ens33:N) on the
+ * master; on both nodes keepalived builds the ipvs table from virtual_server blocks and
+ * health-checks the real servers. Each node's IpvsTable (manager "keepalived") lists in the
+ * preview exactly which entries keepalived will add, change or remove, and waits on apply
+ * until the live table matches.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { haPairSchema } from "./schema/ha-pair";
+import { haPairNodes, type HaNode } from "./core/render-ha-pair";
+import { chain } from "./host-commands";
+import { keepalivedTable } from "./keepalived-table";
+import type { IpvsTable } from "./providers/ipvs-table";
+import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
+import type { VipGroup } from "./vip-group";
+
+export interface HaNodeArgs {
+    host: HostInput;
+    /** 1..254; the higher one starts as MASTER (unless nopreempt or preemptDelay is set). */
+    priority: number;
+    /** VRRP and VIP interface. Default ens33. */
+    interface?: string;
+}
+
+export interface HaPairArgs {
+    /** The VRRP instance name. Default: the resource name (must be 1-40 lowercase letters, digits or '-'). */
+    name?: string;
+    nodes: [HaNodeArgs, HaNodeArgs];
+    /** VRRP router id 1..255, unique on the segment. */
+    virtualRouterId: number;
+    /** Seconds between VRRP adverts. Default 1. */
+    advertInt?: number;
+    /** VRRP PASS authentication (1-8 characters; sent in clear text, so not a real secret). Default none. */
+    authentication?: { password: string };
+    /** Unicast adverts between the nodes' addresses instead of multicast. Default false. */
+    unicast?: boolean;
+    /** A recovered higher-priority node does not take the VIPs back. Default false. */
+    nopreempt?: boolean;
+    /** Seconds a recovered higher-priority node waits before taking over. Default none. */
+    preemptDelay?: number;
+    /** Sync connection state to the backup (ipvs sync daemon), so failover keeps connections. Default true. */
+    syncConnections?: boolean;
+    /** Alias numbers start here (ens33:N). Default 0. */
+    aliasStart?: number;
+    vipGroups: VipGroup[];
+}
+
+export class HaPair extends pulumi.ComponentResource {
+    /** Both nodes as rendered: director model, keepalived config and host steps. */
+    readonly nodes: readonly [HaNode, HaNode];
+    /** Each node's IpvsTable, by host name. */
+    readonly tables: Readonly<Record<string, IpvsTable>>;
+    /** Entries as live after the last apply, by host name. */
+    readonly entries: pulumi.Output<Record<string, Record<string, string>>>;
+
+    constructor(name: string, args: HaPairArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lvs:index:HaPair", name, {}, opts);
+        const root = `HaPair ${name}`;
+        const hosts = args.nodes.map((n, i) => hostAccess(n.host, `${root}.nodes[${i}]`));
+        const spec = parseOrThrow(
+            haPairSchema,
+            {
+                name: args.name ?? name,
+                nodes: args.nodes.map((n) => ({ host: n.host.name, priority: n.priority, interface: n.interface })),
+                virtualRouterId: args.virtualRouterId,
+                advertInt: args.advertInt,
+                authentication: args.authentication,
+                unicast: args.unicast,
+                nopreempt: args.nopreempt,
+                preemptDelay: args.preemptDelay,
+                syncConnections: args.syncConnections,
+                aliasStart: args.aliasStart,
+                vipGroups: args.vipGroups.map((g) => g.spec.name),
+            },
+            root,
+        );
+        const groups = args.vipGroups.map((g) => g.view);
+        hosts.forEach((h, i) => refuseOwnAddress(h, groups, `${root}.nodes[${i}]`));
+        const input = (i: 0 | 1) => ({ host: hosts[i].name, address: hosts[i].spec.address, priority: spec.nodes[i].priority, interface: spec.nodes[i].interface });
+        this.nodes = haPairNodes({ ...spec, nodes: [input(0), input(1)] }, groups);
+
+        const tables: Record<string, IpvsTable> = {};
+        this.nodes.forEach((node, i) => {
+            const prefix = `${name}-${node.host}`;
+            const [, sysctl] = chain(prefix, hosts[i], [node.steps.install, node.steps.sysctl], { parent: this });
+            tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl], secretConfig: spec.authentication !== undefined });
+        });
+        this.tables = tables;
+        this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.entries])));
+        this.registerOutputs({ entries: this.entries });
+    }
+}
