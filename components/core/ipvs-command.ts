@@ -1,0 +1,462 @@
+/**
+ * ipvsadm's command-line grammar (1.31) for the commands this project uses: one parser for
+ * `-S` lines, entry ids/values and the in-memory ipvsadm, so all three agree with the real
+ * tool on defaults (scheduler wlc, weight 1, DR, `-p` 300 s), on the port rule for DR/TUN
+ * and on which combinations it refuses. Error messages are ipvsadm's own wording.
+ */
+import { canonicalNetmask, splitAddrPort, tryParseAddress } from "./ipvs-address";
+import { IPVS_DEFAULTS, canonicalSchedFlags, schedFlagBits } from "./ipvs-model";
+import type { DestKey, DestSettings, Family, Forwarding, IpvsDest, Protocol, ServiceKey, ServiceSettings, TunnelSettings } from "./ipvs-model";
+
+/** A refusal by ipvsadm's option checks; `exitCode` is what ipvsadm would exit with. */
+export class IpvsadmUsageError extends Error {
+    constructor(
+        message: string,
+        readonly exitCode: number = 2,
+    ) {
+        super(message);
+        this.name = "IpvsadmUsageError";
+    }
+}
+
+/** A parsed ipvsadm invocation. Service/dest commands carry fully defaulted settings. */
+export type IpvsCommand =
+    | { cmd: "add-service" | "edit-service"; key: ServiceKey; settings: ServiceSettings }
+    | { cmd: "delete-service"; key: ServiceKey }
+    | { cmd: "add-dest" | "edit-dest"; service: ServiceKey; dest: IpvsDest }
+    | { cmd: "delete-dest"; service: ServiceKey; dest: DestKey }
+    | { cmd: "clear" | "restore" }
+    | { cmd: "save"; numeric: boolean }
+    | { cmd: "list"; numeric: boolean; thresholds: boolean; service?: ServiceKey; others: string[] }
+    | { cmd: "zero"; service?: ServiceKey };
+
+/** Parser options. */
+export interface ParseCommandOptions {
+    /** Accept negative fwmarks as `ipvsadm -S` 1.31 prints marks >= 2^31 (default false). */
+    signedFwmark?: boolean;
+}
+
+type Arity = "none" | "one" | "optional";
+interface OptionSpec {
+    id: string;
+    arity: Arity;
+}
+
+// ipvsadm's option names (as its messages spell them), keyed by every spelling accepted.
+const COMMANDS: Record<string, string> = {
+    A: "add-service",
+    E: "edit-service",
+    D: "delete-service",
+    C: "flush",
+    L: "list",
+    l: "list",
+    Z: "zero",
+    a: "add-server",
+    e: "edit-server",
+    d: "delete-server",
+    R: "restore",
+    S: "save",
+};
+const COMMAND_LONG = new Set(Object.values(COMMANDS));
+
+const OPTIONS: Record<string, OptionSpec> = {};
+function defineOption(id: string, arity: Arity, ...spellings: string[]): void {
+    for (const s of spellings) OPTIONS[s] = { id, arity };
+}
+defineOption("tcp-service", "one", "t", "tcp-service");
+defineOption("udp-service", "one", "u", "udp-service");
+defineOption("sctp-service", "one", "sctp-service");
+defineOption("fwmark-service", "one", "f", "fwmark-service");
+defineOption("scheduler", "one", "s", "scheduler");
+defineOption("persistent", "optional", "p", "persistent");
+defineOption("netmask", "one", "M", "netmask");
+defineOption("real-server", "one", "r", "real-server");
+defineOption("gatewaying", "none", "g", "gatewaying");
+defineOption("ipip", "none", "i", "ipip");
+defineOption("masquerading", "none", "m", "masquerading");
+defineOption("weight", "one", "w", "weight");
+defineOption("u-threshold", "one", "x", "u-threshold");
+defineOption("l-threshold", "one", "y", "l-threshold");
+defineOption("numeric", "none", "n", "numeric");
+defineOption("connection", "none", "c", "connection");
+defineOption("ipv6", "none", "6", "ipv6");
+defineOption("ops", "none", "o", "ops");
+defineOption("pe", "one", "pe");
+defineOption("sched-flags", "one", "b", "sched-flags");
+defineOption("tun-type", "one", "tun-type");
+defineOption("tun-port", "one", "tun-port");
+defineOption("tun-nocsum", "none", "tun-nocsum");
+defineOption("tun-csum", "none", "tun-csum");
+defineOption("tun-remcsum", "none", "tun-remcsum");
+defineOption("exact", "none", "X", "exact");
+for (const flag of ["timeout", "daemon", "stats", "rate", "thresholds", "persistent-conn", "nosort", "sort", "tun-info"]) {
+    defineOption(flag, "none", flag);
+}
+
+// The option groups ipvsadm's legality table knows, in its column order (messages name the
+// first offending column). Several spellings share a column (-t/-u/-f: service-address).
+const COLUMN_OF: Record<string, string> = {
+    "tcp-service": "service-address",
+    "udp-service": "service-address",
+    "sctp-service": "service-address",
+    "fwmark-service": "service-address",
+    gatewaying: "forwarding-method",
+    ipip: "forwarding-method",
+    masquerading: "forwarding-method",
+    exact: "exact",
+};
+const COLUMNS = [
+    "numeric", "connection", "service-address", "scheduler", "persistent", "netmask", "real-server",
+    "forwarding-method", "weight", "u-threshold", "l-threshold", "timeout", "daemon", "stats", "rate",
+    "thresholds", "persistent-conn", "nosort", "exact", "ops", "pe", "sched-flags", "tun-info",
+    "tun-type", "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum",
+];
+const SERVICE_OPTS = ["scheduler", "persistent", "netmask", "ops", "pe", "sched-flags"];
+const DEST_OPTS = ["forwarding-method", "weight", "u-threshold", "l-threshold", "tun-type", "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
+const LIST_OPTS = ["numeric", "connection", "service-address", "timeout", "daemon", "stats", "rate", "thresholds", "persistent-conn", "nosort", "exact", "tun-info"];
+const LEGAL: Record<string, { required: string[]; optional: string[] }> = {
+    "add-service": { required: ["service-address"], optional: SERVICE_OPTS },
+    "edit-service": { required: ["service-address"], optional: SERVICE_OPTS },
+    "delete-service": { required: ["service-address"], optional: [] },
+    flush: { required: [], optional: [] },
+    list: { required: [], optional: LIST_OPTS },
+    "add-server": { required: ["service-address", "real-server"], optional: DEST_OPTS },
+    "edit-server": { required: ["service-address", "real-server"], optional: DEST_OPTS },
+    "delete-server": { required: ["service-address", "real-server"], optional: [] },
+    restore: { required: [], optional: [] },
+    save: { required: [], optional: ["numeric"] },
+    zero: { required: [], optional: ["service-address"] },
+};
+
+const TRY_HELP = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
+const MAX_TIMEOUT = 86400 * 31;
+const INT_MAX = 2 ** 31 - 1;
+
+interface RawOption {
+    id: string;
+    value?: string;
+}
+
+// Splits argv into the command and options the way popt does for ipvsadm: clustered short
+// switches (-Ln), --long=value, and an optional argument taken only when it is not a switch.
+function tokenize(argv: readonly string[]): { command: string; options: RawOption[]; positional: string[] } {
+    const items: RawOption[] = [];
+    const positional: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const tok = argv[i];
+        const takeValue = (spec: OptionSpec, inline: string | undefined, name: string): RawOption => {
+            if (spec.arity === "none") {
+                if (inline !== undefined) throw new IpvsadmUsageError(`--${name}: option does not take an argument`, 255);
+                return { id: spec.id };
+            }
+            if (inline !== undefined) return { id: spec.id, value: inline };
+            const next = argv[i + 1];
+            if (spec.arity === "optional") {
+                if (next === undefined || next.startsWith("-")) return { id: spec.id };
+            } else if (next === undefined) {
+                throw new IpvsadmUsageError(`${tok}: missing argument`, 255);
+            }
+            i++;
+            return { id: spec.id, value: next };
+        };
+        if (tok.startsWith("--")) {
+            const eq = tok.indexOf("=");
+            const name = eq < 0 ? tok.slice(2) : tok.slice(2, eq);
+            const inline = eq < 0 ? undefined : tok.slice(eq + 1);
+            if (COMMAND_LONG.has(name)) items.push({ id: `cmd:${name}` });
+            else if (OPTIONS[name]) items.push(takeValue(OPTIONS[name], inline, name));
+            else throw new IpvsadmUsageError(`${tok}: unknown option`, 255);
+        } else if (tok.startsWith("-") && tok.length > 1) {
+            const letters = tok.slice(1);
+            for (let j = 0; j < letters.length; j++) {
+                const ch = letters[j];
+                if (COMMANDS[ch]) {
+                    items.push({ id: `cmd:${COMMANDS[ch]}` });
+                    continue;
+                }
+                const spec = OPTIONS[ch];
+                if (!spec) throw new IpvsadmUsageError(`-${ch}: unknown option`, 255);
+                const rest = letters.slice(j + 1);
+                if (spec.arity !== "none" && rest !== "") {
+                    items.push({ id: spec.id, value: rest });
+                    break;
+                }
+                items.push(takeValue(spec, undefined, ch));
+            }
+        } else {
+            positional.push(tok);
+        }
+    }
+    const first = items[0];
+    if (!first || !first.id.startsWith("cmd:")) throw new IpvsadmUsageError(TRY_HELP, 255);
+    const rest = items.slice(1);
+    if (rest.some((o) => o.id.startsWith("cmd:"))) throw new IpvsadmUsageError("multiple commands specified");
+    return { command: first.id.slice(4), options: rest, positional };
+}
+
+function toNumber(text: string | undefined, min: number, max: number): number | undefined {
+    if (text === undefined || !/^-?[0-9]+$/.test(text)) return undefined;
+    const n = Number(text);
+    return n >= min && n <= max ? n : undefined;
+}
+
+function parseFwmark(text: string, signed: boolean): number {
+    const n = toNumber(text, signed ? -(2 ** 31) : 1, 2 ** 32 - 1);
+    if (n === undefined || n === 0) throw new IpvsadmUsageError(`invalid fwmark value \`${text}' specified`);
+    return n < 0 ? n + 2 ** 32 : n;
+}
+
+interface Draft {
+    key?: ServiceKey;
+    family: Family;
+    scheduler?: string;
+    persistence?: { timeout: number; netmask?: string };
+    pe?: string;
+    onePacket: boolean;
+    schedFlags?: string;
+    dest?: { address: string; port?: number; family: Family };
+    forwarding: Forwarding;
+    weight: number;
+    upper: number;
+    lower: number;
+    tunType: TunnelSettings["type"];
+    tunPort?: number;
+    checksums: TunnelSettings["checksum"][];
+}
+
+const PROTOCOL_OF: Record<string, Protocol> = { "tcp-service": "tcp", "udp-service": "udp", "sctp-service": "sctp" };
+
+function applyOption(d: Draft, o: RawOption, opts: ParseCommandOptions): void {
+    const v = o.value ?? "";
+    switch (o.id) {
+        case "tcp-service":
+        case "udp-service":
+        case "sctp-service": {
+            const ap = splitAddrPort(v);
+            if (!ap) throw new IpvsadmUsageError("illegal virtual server address[:port] specified");
+            d.key = { kind: "addr", protocol: PROTOCOL_OF[o.id], address: ap.address, port: ap.port ?? 0 };
+            d.family = tryParseAddress(ap.address)?.family ?? "inet";
+            return;
+        }
+        case "fwmark-service":
+            d.key = { kind: "fwmark", mark: parseFwmark(v, opts.signedFwmark ?? false), family: "inet" };
+            d.family = "inet";
+            return;
+        case "ipv6":
+            if (d.key?.kind !== "fwmark") throw new IpvsadmUsageError("-6 used before -f\n");
+            d.key = { ...d.key, family: "inet6" };
+            d.family = "inet6";
+            return;
+        case "scheduler":
+            d.scheduler = v;
+            return;
+        case "persistent": {
+            const t = o.value === undefined ? IPVS_DEFAULTS.persistenceTimeout : toNumber(v, 1, MAX_TIMEOUT);
+            if (t === undefined) throw new IpvsadmUsageError(`invalid timeout value \`${v}' specified`);
+            d.persistence = { ...d.persistence, timeout: t };
+            return;
+        }
+        case "netmask": {
+            const valid = d.family === "inet6" ? toNumber(v, 1, 128) !== undefined : tryParseAddress(v)?.family === "inet";
+            if (!valid) {
+                throw new IpvsadmUsageError(d.family === "inet6" ? "illegal ipv6 netmask specified" : "illegal virtual server persistent mask specified");
+            }
+            d.persistence = { timeout: d.persistence?.timeout ?? 0, netmask: canonicalNetmask(d.family, v) };
+            return;
+        }
+        case "real-server": {
+            const ap = splitAddrPort(v);
+            if (!ap) throw new IpvsadmUsageError("illegal real server address[:port] specified");
+            d.dest = { address: ap.address, port: ap.port, family: tryParseAddress(ap.address)?.family ?? "inet" };
+            return;
+        }
+        case "gatewaying":
+        case "ipip":
+        case "masquerading":
+            d.forwarding = o.id === "gatewaying" ? "dr" : o.id === "ipip" ? "tun" : "nat";
+            return;
+        case "weight":
+            d.weight = requireNumber(v, 0, 65535, "illegal weight specified");
+            return;
+        case "u-threshold":
+            d.upper = requireNumber(v, 0, INT_MAX, "illegal u_threshold specified");
+            return;
+        case "l-threshold":
+            d.lower = requireNumber(v, 0, INT_MAX, "illegal l_threshold specified");
+            return;
+        case "ops":
+            d.onePacket = true;
+            return;
+        case "pe":
+            d.pe = v;
+            return;
+        case "sched-flags":
+            d.schedFlags = v;
+            return;
+        case "tun-type":
+            if (v !== "ipip" && v !== "gue" && v !== "gre") throw new IpvsadmUsageError("illegal tunnel type specified");
+            d.tunType = v;
+            return;
+        case "tun-port":
+            d.tunPort = requireNumber(v, 1, 65535, "illegal tunnel port specified");
+            return;
+        case "tun-nocsum":
+        case "tun-csum":
+        case "tun-remcsum":
+            d.checksums.push(o.id === "tun-nocsum" ? "nocsum" : o.id === "tun-csum" ? "csum" : "remcsum");
+            return;
+        default:
+            return;
+    }
+}
+
+function requireNumber(text: string, min: number, max: number, message: string): number {
+    const n = toNumber(text, min, max);
+    if (n === undefined) throw new IpvsadmUsageError(message);
+    return n;
+}
+
+function checkLegality(command: string, seen: Set<string>): void {
+    const rule = LEGAL[command];
+    if (!rule) throw new IpvsadmUsageError(`fake-unsupported command '${command}'`);
+    for (const col of COLUMNS) {
+        if (!seen.has(col)) {
+            if (rule.required.includes(col)) throw new IpvsadmUsageError(`You need to supply the '${col}' option for the '${command}' command`);
+        } else if (!rule.required.includes(col) && !rule.optional.includes(col)) {
+            throw new IpvsadmUsageError(`Illegal '${col}' option with the '${command}' command`);
+        }
+    }
+}
+
+// Which tunnel options each tunnel type takes: 'x' illegal, '+' required, '1' one of a group.
+const TUNNEL_RULES: Record<TunnelSettings["type"], Record<string, "x" | "+" | "1">> = {
+    ipip: { "tun-port": "x", "tun-nocsum": "x", "tun-csum": "x", "tun-remcsum": "x" },
+    gue: { "tun-port": "+", "tun-nocsum": "1", "tun-csum": "1", "tun-remcsum": "1" },
+    gre: { "tun-port": "x", "tun-nocsum": "1", "tun-csum": "1", "tun-remcsum": "x" },
+};
+
+function checkTunnel(type: TunnelSettings["type"], seen: Set<string>): void {
+    let exclusive: string | undefined;
+    for (const [opt, rule] of Object.entries(TUNNEL_RULES[type])) {
+        if (!seen.has(opt)) {
+            if (rule === "+") throw new IpvsadmUsageError(`You need to supply the '${opt}' option for the '${type}' tunnel type`);
+            continue;
+        }
+        if (rule === "x") throw new IpvsadmUsageError(`Illegal '${opt}' option with the '${type}' tunnel type`);
+        if (rule === "1") {
+            if (exclusive) throw new IpvsadmUsageError(`The option '${opt}' conflicts with the '${exclusive}' option in the '${type}' tunnel type`);
+            exclusive = opt;
+        }
+    }
+}
+
+function buildServiceSettings(d: Draft): ServiceSettings {
+    const scheduler = d.scheduler ?? IPVS_DEFAULTS.scheduler;
+    const settings: ServiceSettings = { scheduler, schedFlags: [], onePacket: d.onePacket };
+    if (d.schedFlags !== undefined) settings.schedFlags = parseSchedFlags(scheduler, d.schedFlags);
+    // -M without -p is accepted by ipvsadm but has no effect: the kernel ignores the mask.
+    if (d.persistence && d.persistence.timeout > 0) {
+        settings.persistence = d.persistence.netmask === undefined ? { timeout: d.persistence.timeout } : { ...d.persistence };
+    }
+    if (d.pe) settings.pe = d.pe;
+    return settings;
+}
+
+function parseSchedFlags(scheduler: string, text: string): string[] {
+    const names = text.split(",").filter((f) => f !== "");
+    for (const f of names) {
+        try {
+            schedFlagBits([f]);
+        } catch {
+            throw new IpvsadmUsageError(`invalid scheduler flag \`${f}'`);
+        }
+        const owner = f.startsWith("sh-") ? "sh" : f.startsWith("mh-") ? "mh" : undefined;
+        if (owner && owner !== scheduler) throw new IpvsadmUsageError(`incompatible scheduler flag \`${f}'`);
+    }
+    return canonicalSchedFlags(scheduler, names);
+}
+
+function buildDest(d: Draft, key: ServiceKey, seen: Set<string>): IpvsDest {
+    const dest = d.dest;
+    if (!dest) throw new IpvsadmUsageError("You need to supply the 'real-server' option");
+    const svcPort = key.kind === "addr" ? key.port : 0;
+    // DR and TUN cannot remap ports: ipvsadm silently uses the service port.
+    const port = key.kind === "addr" && d.forwarding !== "nat" ? svcPort : dest.port ?? svcPort;
+    if (dest.family !== d.family && d.forwarding !== "tun") {
+        throw new IpvsadmUsageError("Different address family is allowed only for tunneling servers");
+    }
+    const tunnelOpts = ["tun-type", "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
+    if (tunnelOpts.some((t) => seen.has(t)) && d.forwarding !== "tun") {
+        throw new IpvsadmUsageError("Tunnel options conflict with forward method");
+    }
+    checkTunnel(d.tunType, seen);
+    const settings: DestSettings = { forwarding: d.forwarding, weight: d.weight, upperThreshold: d.upper, lowerThreshold: d.lower };
+    if (d.forwarding === "tun") {
+        const checksum = d.tunType === "ipip" ? "nocsum" : d.checksums[0] ?? "nocsum";
+        settings.tunnel = d.tunType === "gue" ? { type: "gue", port: d.tunPort, checksum } : { type: d.tunType, checksum };
+    }
+    return { key: { address: dest.address, port }, settings };
+}
+
+/**
+ * Parses one ipvsadm invocation (argv without the program name), applying ipvsadm's defaults
+ * and checks. Throws IpvsadmUsageError with ipvsadm's message on anything it would refuse.
+ */
+export function parseCommand(argv: readonly string[], opts: ParseCommandOptions = {}): IpvsCommand {
+    const { command, options, positional } = tokenize(argv);
+    if (positional.length > 0) throw new IpvsadmUsageError(`unexpected argument ${positional[0]}`);
+    const d: Draft = { family: "inet", onePacket: false, forwarding: IPVS_DEFAULTS.forwarding, weight: IPVS_DEFAULTS.weight, upper: 0, lower: 0, tunType: "ipip", checksums: [] };
+    const seen = new Set<string>();
+    for (const o of options) {
+        const col = COLUMN_OF[o.id] ?? o.id;
+        if (col !== "ipv6" && col !== "sort") {
+            if (seen.has(col)) throw new IpvsadmUsageError(`multiple '${col}' options specified`);
+            seen.add(col);
+        }
+        applyOption(d, o, opts);
+    }
+    checkLegality(command, seen);
+    const key = d.key;
+    switch (command) {
+        case "add-service":
+        case "edit-service": {
+            if (!key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
+            const settings = buildServiceSettings(d);
+            if (key.kind === "addr" && key.port === 0 && !settings.persistence) {
+                throw new IpvsadmUsageError("Zero port specified for non-persistent service");
+            }
+            if (settings.onePacket && key.kind === "addr" && key.protocol !== "udp") {
+                throw new IpvsadmUsageError("One-Packet Scheduling is only for UDP virtual services");
+            }
+            return { cmd: command, key, settings };
+        }
+        case "delete-service":
+            if (!key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
+            return { cmd: "delete-service", key };
+        case "add-server":
+        case "edit-server":
+        case "delete-server": {
+            if (!key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
+            if (command === "delete-server") {
+                // ipvsadm applies the DR/TUN port and family rules to -a/-e only.
+                const port = d.dest?.port ?? (key.kind === "addr" ? key.port : 0);
+                return { cmd: "delete-dest", service: key, dest: { address: d.dest?.address ?? "", port } };
+            }
+            const dest = buildDest(d, key, seen);
+            return { cmd: command === "add-server" ? "add-dest" : "edit-dest", service: key, dest };
+        }
+        case "flush":
+            return { cmd: "clear" };
+        case "restore":
+            return { cmd: "restore" };
+        case "save":
+            return { cmd: "save", numeric: seen.has("numeric") };
+        case "zero":
+            return key ? { cmd: "zero", service: key } : { cmd: "zero" };
+        default: {
+            const others = [...seen].filter((c) => c !== "numeric" && c !== "thresholds" && c !== "service-address");
+            const list = { cmd: "list" as const, numeric: seen.has("numeric"), thresholds: seen.has("thresholds"), others };
+            return key ? { ...list, service: key } : list;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/**
+ * Renders the model as ipvsadm arguments and as `-R` / `-S` text. Arguments come out as
+ * argv arrays; quoting for a shell is the caller's business (components/core/shell-quote.ts).
+ */
+import { formatAddrPort } from "./ipvs-address";
+import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
+import type { DestSettings, IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings } from "./ipvs-model";
+
+const FORWARDING_SWITCH = { dr: "-g", nat: "-m", tun: "-i" } as const;
+
+/**
+ * Settings of a service in the order `ipvsadm -S` prints them:
+ * `-s SCHED [-p T [-M MASK]] [--pe PE] [-o] [-b FLAGS]`. The family is not needed: the
+ * netmask is stored in the family's canonical form.
+ */
+export function serviceSettingArgs(s: ServiceSettings): string[] {
+    const args = ["-s", s.scheduler];
+    if (s.persistence) {
+        args.push("-p", String(s.persistence.timeout));
+        if (s.persistence.netmask !== undefined) args.push("-M", s.persistence.netmask);
+    }
+    if (s.pe) args.push("--pe", s.pe);
+    if (s.onePacket) args.push("-o");
+    if (s.schedFlags.length > 0) args.push("-b", s.schedFlags.join(","));
+    return args;
+}
+
+/**
+ * Settings of a real server: `-g|-m|-i -w W [-x U] [-y L] [tunnel options]`. Thresholds are
+ * left out when 0 (ipvsadm's default) or when `thresholds` is false (`-S` never prints them).
+ */
+export function destSettingArgs(s: DestSettings, thresholds = true): string[] {
+    const args = [FORWARDING_SWITCH[s.forwarding], "-w", String(s.weight)];
+    if (thresholds && s.upperThreshold !== 0) args.push("-x", String(s.upperThreshold));
+    if (thresholds && s.lowerThreshold !== 0) args.push("-y", String(s.lowerThreshold));
+    const t = s.tunnel;
+    if (s.forwarding === "tun" && t) {
+        args.push("--tun-type", t.type);
+        if (t.type === "gue" && t.port !== undefined) args.push("--tun-port", String(t.port));
+        if (t.type !== "ipip") args.push(`--tun-${t.checksum}`);
+    }
+    return args;
+}
+
+/** Arguments for `-A`/`-E` after the command switch: service key then settings. */
+export function serviceArgs(svc: IpvsService): string[] {
+    return [...serviceKeyArgs(svc.key), ...serviceSettingArgs(svc.settings)];
+}
+
+/** Arguments for `-a`/`-e` after the command switch: service key, `-r ADDR:PORT`, settings. */
+export function destArgs(svcKey: ServiceKey, dest: IpvsDest): string[] {
+    return [...destKeyArgs(svcKey, dest), ...destSettingArgs(dest.settings)];
+}
+
+/** Arguments naming a real server (for `-d`): service key and `-r ADDR:PORT`. */
+export function destKeyArgs(svcKey: ServiceKey, dest: IpvsDest): string[] {
+    return [...serviceKeyArgs(svcKey), "-r", formatAddrPort(dest.key.address, dest.key.port)];
+}
+
+/** `ipvsadm -R` input: one line per entry in stable order, thresholds included. */
+export function renderRestore(r: Ruleset): string {
+    const lines: string[] = [];
+    for (const svc of normalizeRuleset(r).services) {
+        lines.push(["-A", ...serviceArgs(svc)].join(" "));
+        for (const d of svc.dests) lines.push(["-a", ...destArgs(svc.key, d)].join(" "));
+    }
+    return lines.map((l) => `${l}\n`).join("");
+}
+
+// ipvsadm 1.31 prints the unsigned fwmark with %d.
+function savedServiceKeyArgs(k: ServiceKey): string[] {
+    if (k.kind !== "fwmark" || k.mark < 2 ** 31) return serviceKeyArgs(k);
+    return serviceKeyArgs(k).map((a, i) => (i === 1 ? String(k.mark - 2 ** 32) : a));
+}
+
+/**
+ * What `ipvsadm -S -n` (1.31) would print for a table: no thresholds, fwmarks >= 2^31
+ * negative, tunnel type always spelled out. Used by tests and the in-memory ipvsadm.
+ */
+export function renderSave(r: Ruleset): string {
+    const lines: string[] = [];
+    for (const svc of normalizeRuleset(r).services) {
+        const key = savedServiceKeyArgs(svc.key);
+        lines.push(["-A", ...key, ...serviceSettingArgs(svc.settings)].join(" "));
+        for (const d of svc.dests) {
+            lines.push(["-a", ...key, "-r", formatAddrPort(d.key.address, d.key.port), ...destSettingArgs(d.settings, false)].join(" "));
+        }
+    }
+    return lines.map((l) => `${l}\n`).join("");
+}
