@@ -29,7 +29,10 @@ function issuesOf(fn: () => unknown): string[] {
 }
 
 /** Renders the seed's pair after `edit` changes the raw cluster. */
-function renderSeed(edit: (c: Record<string, any>) => void): string {
+/** The raw stack config as the test support loads it (deliberately loose: tests edit it freely). */
+type RawCluster = ReturnType<typeof clusterOf>;
+
+function renderSeed(edit: (c: RawCluster) => void): string {
     const c = seed();
     edit(c);
     const spec = parseCluster(c);

@@ -1,0 +1,180 @@
+/**
+ * The keepalived host steps, run for real by /bin/sh against a sandbox: the scripts' paths are
+ * moved under a temporary directory and systemctl, keepalived, ipvsadm, ip, journalctl and
+ * sleep are stubs that log their calls. Shows the order (keepalived -t before the move), that
+ * a change reloads and never restarts, and that destroy puts the operator's file back.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { keepalivedSteps, type KeepalivedSteps } from "../../components/core/render-keepalived-steps";
+import type { Ruleset } from "../../components/core/ipvs-model";
+import { KEEPALIVED_MARKER } from "../../components/core/render-keepalived";
+
+const RULESET: Ruleset = {
+    services: [{ key: { kind: "addr", protocol: "tcp", address: "192.168.13.100", port: 80 }, settings: { scheduler: "rr", schedFlags: [], onePacket: false }, dests: [] }],
+};
+const VIP = { address: "192.168.13.100", prefix: 32, device: "ens33", label: "ens33:0" };
+const conf = (n: number) => `${KEEPALIVED_MARKER} (test)\nglobal_defs {\n    router_id d${n}\n}\n`;
+
+const STUBS: Record<string, string> = {
+    systemctl: `q=; for a in "$@"; do [ "$a" = --quiet ] && q=1; done
+case "$1" in
+  is-active) if [ -e "$ST/active" ]; then [ -n "$q" ] || echo active; exit 0; else [ -n "$q" ] || echo inactive; exit 3; fi ;;
+  is-enabled) if [ -e "$ST/enabled" ]; then echo enabled; exit 0; else echo disabled; exit 1; fi ;;
+  start) touch "$ST/active" ;;
+  reload) [ -e "$ST/active" ] || exit 1 ;;
+  stop) rm -f "$ST/active"; [ -e "$ST/crash" ] || rm -f "$ST/vip" ;;
+  enable) touch "$ST/enabled" ;;
+  disable) rm -f "$ST/enabled" ;;
+  *) exit 1 ;;
+esac`,
+    keepalived: `if grep -q INVALID "$3"; then echo "bad keyword INVALID" >&2; exit 5; fi`,
+    ipvsadm: "exit 0",
+    ip: `if [ "$2" = show ]; then [ -e "$ST/vip" ] && echo "    inet 192.168.13.100/32 scope global ens33:0"; exit 0; fi; rm -f "$ST/vip"`,
+    journalctl: "exit 0",
+    sleep: "exit 0",
+};
+
+let root: string;
+let steps: KeepalivedSteps;
+const st = (name: string) => path.join(root, "state", name);
+const file = (p: string) => path.join(root, p);
+const log = () => fs.readFileSync(st("log"), "utf8").trim().split("\n").filter((l) => l !== "");
+/** The calls that change something (state queries left out). */
+const actions = () => log().filter((l) => !/^(systemctl is-|ip addr show )/.test(l));
+
+/** Runs a step script in the sandbox; returns its exit code and stderr. */
+function run(text: string): { code: number; stderr: string } {
+    const moved = text.replace(/\/etc\//g, `${root}/etc/`).replace(/\/var\/lib\//g, `${root}/var/lib/`);
+    const env = { PATH: `${root}/bin:/usr/bin:/bin`, ST: path.join(root, "state") };
+    try {
+        execFileSync("/bin/sh", ["-c", moved], { env, stdio: ["ignore", "pipe", "pipe"] });
+        return { code: 0, stderr: "" };
+    } catch (e) {
+        const err = e as { status: number; stderr: Buffer };
+        return { code: err.status, stderr: err.stderr.toString() };
+    }
+}
+
+beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "ka-steps-"));
+    for (const d of ["bin", "state", "etc/keepalived", "var/lib"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+    for (const [name, body] of Object.entries(STUBS)) {
+        fs.writeFileSync(path.join(root, "bin", name), `#!/bin/sh\necho "${name} $*" >> "$ST/log"\n${body}\n`, { mode: 0o755 });
+    }
+    fs.writeFileSync(st("log"), "");
+    steps = keepalivedSteps({ conf: conf(1), vips: [VIP], ruleset: RULESET });
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe("keepalived config step", () => {
+    it("tests the staged file, then moves it into place and starts keepalived on a fresh host", () => {
+        expect(run(steps.config.create).code).toBe(0);
+        expect(fs.readFileSync(file("etc/keepalived/keepalived.conf"), "utf8")).toBe(conf(1));
+        expect(fs.statSync(file("etc/keepalived/keepalived.conf")).mode & 0o777).toBe(0o600);
+        expect(actions()).toEqual([`keepalived -t -f ${root}/etc/pulumi-lvs/keepalived.conf.new`, "systemctl start keepalived", "sleep 1"]);
+        expect(fs.existsSync(file("var/lib/pulumi-lvs/keepalived.conf.absent"))).toBe(true);
+    });
+
+    it("orders keepalived -t before the move in the script itself", () => {
+        const text = steps.config.create;
+        const test = text.indexOf("keepalived -t -f /etc/pulumi-lvs/keepalived.conf.new");
+        const move = text.indexOf("mv /etc/pulumi-lvs/keepalived.conf.new /etc/keepalived/keepalived.conf");
+        expect(test).toBeGreaterThan(0);
+        expect(move).toBeGreaterThan(test);
+        expect(text).toContain("systemctl reload keepalived");
+        expect(text).not.toMatch(/restart/);
+    });
+
+    it("leaves a running keepalived alone when the config is unchanged, and reloads (never restarts) on a change", () => {
+        run(steps.config.create);
+        fs.writeFileSync(st("log"), "");
+        expect(run(steps.config.create).code).toBe(0);
+        expect(actions()).toEqual([`keepalived -t -f ${root}/etc/pulumi-lvs/keepalived.conf.new`]);
+        const changed = keepalivedSteps({ conf: conf(2), vips: [VIP], ruleset: RULESET });
+        expect(run(changed.config.create).code).toBe(0);
+        expect(log()).toContain("systemctl reload keepalived");
+        expect(log().some((l) => / (restart|stop|start) keepalived$/.test(l) && !l.endsWith("start keepalived"))).toBe(false);
+        expect(log().filter((l) => l === "systemctl start keepalived")).toHaveLength(0);
+        expect(fs.readFileSync(file("etc/keepalived/keepalived.conf"), "utf8")).toBe(conf(2));
+    });
+
+    it("keeps the live file and fails when keepalived -t rejects the new one", () => {
+        run(steps.config.create);
+        const bad = keepalivedSteps({ conf: `${conf(3)}INVALID\n`, vips: [VIP], ruleset: RULESET });
+        const r = run(bad.config.create);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("keepalived -t rejected the new config");
+        expect(r.stderr).toContain("bad keyword INVALID");
+        expect(fs.readFileSync(file("etc/keepalived/keepalived.conf"), "utf8")).toBe(conf(1));
+        expect(fs.existsSync(file("etc/pulumi-lvs/keepalived.conf.new"))).toBe(false);
+        expect(log()).not.toContain("systemctl reload keepalived");
+    });
+});
+
+describe("destroy", () => {
+    it("stops and disables keepalived, removes our file and what an unclean stop left (VIP, virtual services)", () => {
+        run(steps.config.create);
+        run(steps.enable.create);
+        fs.writeFileSync(st("vip"), "");
+        fs.writeFileSync(st("crash"), "");
+        fs.writeFileSync(st("log"), "");
+        expect(run(steps.enable.delete).code).toBe(0);
+        expect(run(steps.config.delete).code).toBe(0);
+        expect(fs.existsSync(file("etc/keepalived/keepalived.conf"))).toBe(false);
+        expect(fs.existsSync(st("active"))).toBe(false);
+        expect(fs.existsSync(st("enabled"))).toBe(false);
+        expect(actions()).toEqual(["systemctl stop keepalived", "systemctl disable keepalived", "ip addr del 192.168.13.100/32 dev ens33", "ipvsadm -D -t 192.168.13.100:80"]);
+        expect(fs.existsSync(st("vip"))).toBe(false);
+        expect(fs.readdirSync(file("var/lib/pulumi-lvs"))).toEqual([]);
+        expect(fs.existsSync(file("etc/pulumi-lvs"))).toBe(false);
+    });
+
+    it("puts back the operator's file and a keepalived that was enabled and running", () => {
+        fs.writeFileSync(file("etc/keepalived/keepalived.conf"), "# operator's own\n");
+        fs.writeFileSync(st("active"), "");
+        fs.writeFileSync(st("enabled"), "");
+        run(steps.config.create);
+        expect(log()).toContain("systemctl reload keepalived");
+        expect(fs.readFileSync(file("var/lib/pulumi-lvs/keepalived.service-prev"), "utf8")).toBe("enabled\nactive\n");
+        run(steps.config.create);
+        expect(fs.readFileSync(file("var/lib/pulumi-lvs/keepalived.conf.orig"), "utf8")).toBe("# operator's own\n");
+        run(steps.enable.delete);
+        run(steps.config.delete);
+        expect(fs.readFileSync(file("etc/keepalived/keepalived.conf"), "utf8")).toBe("# operator's own\n");
+        expect([fs.existsSync(st("active")), fs.existsSync(st("enabled"))]).toEqual([true, true]);
+    });
+
+    it("hands the table back to an ipvsadm owner that saved its rules (Director healthChecks turned off)", () => {
+        run(steps.config.create);
+        fs.mkdirSync(file("var/lib/pulumi-lvs"), { recursive: true });
+        fs.writeFileSync(file("var/lib/pulumi-lvs/ipvs.rules"), "-A -t 192.168.13.100:80 -s rr\n-a -t 192.168.13.100:80 -r 192.168.13.112:80 -g -w 1\n");
+        fs.writeFileSync(st("log"), "");
+        run(steps.enable.delete);
+        run(steps.config.delete);
+        const calls = log().filter((l) => l.startsWith("ipvsadm"));
+        expect(calls).toEqual(["ipvsadm -A -t 192.168.13.100:80 -s rr", "ipvsadm -a -t 192.168.13.100:80 -r 192.168.13.112:80 -g -w 1"]);
+    });
+
+    it("is safe when create never ran", () => {
+        expect(run(steps.enable.delete).code).toBe(0);
+        expect(run(steps.config.delete).code).toBe(0);
+        expect(actions().filter((l) => !l.startsWith("ipvsadm -D"))).toEqual(["systemctl disable keepalived"]);
+    });
+});
+
+describe("checks-only mode", () => {
+    it("never removes the Director's VIPs (keepalived does not own them there)", () => {
+        const checks = keepalivedSteps({ conf: conf(1), vips: [], ruleset: RULESET });
+        expect(checks.config.delete).not.toMatch(/ip addr del/);
+        expect(steps.config.delete).toContain("ip addr del 192.168.13.100/32 dev ens33");
+    });
+
+    it("installs keepalived under its own key, next to the director's install step", () => {
+        expect(steps.install.key).toBe("keepalived-install");
+        expect(steps.install.create).toContain('command -v keepalived >/dev/null 2>&1 || need="$need keepalived"');
+    });
+});
