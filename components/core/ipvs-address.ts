@@ -13,9 +13,9 @@ export type Family = "inet" | "inet6";
 
 /** A parsed address: family, canonical text and the bytes used for stable ordering. */
 export interface ParsedAddress {
-    family: Family;
-    address: string;
-    bytes: number[];
+    readonly family: Family;
+    readonly address: string;
+    readonly bytes: readonly number[];
 }
 
 function parseIpv4Bytes(text: string): number[] | undefined {
@@ -81,8 +81,21 @@ function formatIpv6(words: number[]): string {
     return text;
 }
 
+// Sorting compares addresses over and over; a table has few distinct ones. Bounded so a
+// long-lived process cannot grow it without limit.
+const CACHE_LIMIT = 4096;
+const cache = new Map<string, ParsedAddress | undefined>();
+
 /** Parses an IPv4 or IPv6 address (no brackets, no port); undefined when invalid. */
 export function tryParseAddress(text: string): ParsedAddress | undefined {
+    if (cache.has(text)) return cache.get(text);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    const parsed = parseUncached(text);
+    cache.set(text, parsed);
+    return parsed;
+}
+
+function parseUncached(text: string): ParsedAddress | undefined {
     const v4 = parseIpv4Bytes(text);
     if (v4) return { family: "inet", address: v4.join("."), bytes: v4 };
     if (!text.includes(":")) return undefined;

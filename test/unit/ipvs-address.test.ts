@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { canonicalAddress, canonicalNetmask, compareAddresses, splitAddrPort, tryParseAddress } from "../../components/core/ipvs-address";
+
+describe("addresses in ipvsadm's printed form", () => {
+    it.each([
+        ["192.168.13.100", "192.168.13.100"],
+        ["0.0.0.0", "0.0.0.0"],
+        ["2001:DB8:0:0:0:0:0:1", "2001:db8::1"],
+        ["2001:0db8::0001", "2001:db8::1"],
+        ["::", "::"],
+        ["::1", "::1"],
+        ["1::", "1::"],
+        ["1:0:0:1:0:0:0:1", "1:0:0:1::1"],
+        ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+        ["1:0:1:0:1:0:1:0", "1:0:1:0:1:0:1:0"],
+        ["::ffff:10.0.0.1", "::ffff:10.0.0.1"],
+        ["::ffff:a00:1", "::ffff:10.0.0.1"],
+        ["::10.0.0.1", "::10.0.0.1"],
+        ["::0.0.0.1", "::1"],
+        ["fe80::1:0:0:1", "fe80::1:0:0:1"],
+    ])("%s -> %s", (input, want) => {
+        expect(canonicalAddress(input)).toBe(want);
+    });
+
+    it.each(["1.2.3", "01.2.3.4", "1.2.3.256", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "::ffff:1.2.3.256", ":1", "[::1]", "host.example", ""])(
+        "refuses %j",
+        (input) => {
+            expect(tryParseAddress(input)).toBeUndefined();
+            expect(() => canonicalAddress(input)).toThrow(/invalid IP address/);
+        },
+    );
+
+    it("splits ADDR:PORT the way ipvsadm reads -t and -r", () => {
+        expect(splitAddrPort("10.0.0.1:80")).toEqual({ address: "10.0.0.1", port: 80 });
+        expect(splitAddrPort("10.0.0.1")).toEqual({ address: "10.0.0.1" });
+        expect(splitAddrPort("[2001:DB8::1]:443")).toEqual({ address: "2001:db8::1", port: 443 });
+        expect(splitAddrPort("2001:db8::1")).toEqual({ address: "2001:db8::1" });
+        expect(splitAddrPort("[2001:db8::1]")).toBeUndefined();
+        expect(splitAddrPort("10.0.0.1:65536")).toBeUndefined();
+        expect(splitAddrPort("www.a.org:http")).toBeUndefined();
+    });
+
+    it("orders IPv4 before IPv6, numerically", () => {
+        const sorted = ["2001:db8::10", "10.0.0.10", "2001:db8::9", "10.0.0.9", "9.0.0.0"].sort(compareAddresses);
+        expect(sorted).toEqual(["9.0.0.0", "10.0.0.9", "10.0.0.10", "2001:db8::9", "2001:db8::10"]);
+    });
+
+    it("drops host netmasks and checks the family's form", () => {
+        expect(canonicalNetmask("inet", "255.255.255.255")).toBeUndefined();
+        expect(canonicalNetmask("inet", "255.255.255.0")).toBe("255.255.255.0");
+        expect(canonicalNetmask("inet6", "128")).toBeUndefined();
+        expect(canonicalNetmask("inet6", "064")).toBe("64");
+        expect(() => canonicalNetmask("inet", "24")).toThrow(/dotted quad/);
+        expect(() => canonicalNetmask("inet6", "129")).toThrow(/prefix length/);
+    });
+});
