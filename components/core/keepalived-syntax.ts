@@ -52,3 +52,9 @@ export function timer(value: number, what: string): string {
     if (text === "" || text === "0") throw new Error(`keepalived.conf: ${what} ${value} is not a positive number of seconds (resolution 1 µs)`);
     return text;
 }
+
+/** Text for a comment: anything but a line break or control character (which would end the comment). */
+export function commentText(text: string): string {
+    if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error(`keepalived.conf: comment ${JSON.stringify(text).slice(0, 80)} has a control character; refusing to write it`);
+    return text;
+}

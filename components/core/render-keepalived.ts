@@ -13,7 +13,7 @@ import type { ServiceChecks, VipAlias } from "./cluster-model";
 import type { HealthCheckSpec } from "../schema/health-check";
 import { ConfigError } from "../schema/errors";
 import { ipFamily } from "./ip-address";
-import { block, int, quoted, renderConf, timer, word, type ConfLine } from "./keepalived-syntax";
+import { block, commentText, int, quoted, renderConf, timer, word, type ConfLine } from "./keepalived-syntax";
 
 /** First line of every file we write; the host steps recognise their own file by it. */
 export const KEEPALIVED_MARKER = "# Managed by pulumi-lvs";
@@ -62,10 +62,12 @@ export function renderKeepalived(c: KeepalivedConfig): string {
     if (c.vrrp) lines.push(vrrpInstance(c.vrrp));
     for (const s of services) lines.push(virtualServer(s, c.checks[serviceId(s.key)] ?? {}));
     const header = [
-        `${KEEPALIVED_MARKER} (${c.owner}, host ${word(c.routerId, "router_id")}). Changes here are overwritten; destroy restores the previous file.`,
+        // The owner is a resource name, which no schema constrains.
+        `${KEEPALIVED_MARKER} ${commentText(`(${c.owner}, host ${word(c.routerId, "router_id")}).`)} Changes here are overwritten; destroy restores the previous file.`,
         ...(c.vrrp ? [] : ["# Checks only: no VRRP; the Director keeps its VIPs itself."]),
     ];
-    return [...header, "", renderConf(lines).replace(/\n}\n(?=.)/g, "\n}\n\n")].join("\n");
+    // A blank line between top-level blocks, for the operator reading the file.
+    return [...header, "", ...lines.map((l) => renderConf([l]))].join("\n");
 }
 
 function serviceIssues(owner: string, s: IpvsService, checks: ServiceChecks): string[] {

@@ -107,6 +107,7 @@ describe("hostile strings", () => {
         };
         expect(() => renderKeepalived({ routerId: "d1", owner: "Director d1", ruleset, checks: {} })).toThrow(/scheduler .* is not a plain word/);
         expect(() => renderKeepalived({ routerId: "d1 x", owner: "Director d1", ruleset: { services: [] }, checks: {} })).toThrow(/router_id/);
+        expect(() => renderKeepalived({ routerId: "d1", owner: "Director d1\nvrrp_instance x {", ruleset: { services: [] }, checks: {} })).toThrow(/control character/);
     });
 });
 
