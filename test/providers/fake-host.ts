@@ -1,0 +1,71 @@
+/**
+ * An in-memory host for provider tests: runs the command lines IpvsTable sends (ipvsadm calls,
+ * one-file writes and removals) against FakeIpvsadm and a file map. Anything else fails loudly,
+ * so a new kind of command cannot slip past the tests unexercised.
+ */
+import type { HostTransport, RunResult } from "../../components/providers/transport";
+import { FakeIpvsadm } from "./fake-ipvsadm";
+
+/** Splits one line of shellQuote output into words (plain words and '...' with '\'' escapes). */
+export function shellWords(line: string): string[] {
+    const words: string[] = [];
+    let cur = "";
+    let inWord = false;
+    for (let i = 0; i < line.length; i++) {
+        const ch = line[i];
+        if (ch === "'") {
+            const end = line.indexOf("'", i + 1);
+            if (end < 0) throw new Error(`unterminated quote in: ${line}`);
+            cur += line.slice(i + 1, end);
+            i = end;
+            inWord = true;
+        } else if (ch === "\\" && i + 1 < line.length) {
+            cur += line[++i];
+            inWord = true;
+        } else if (ch === " ") {
+            if (inWord) words.push(cur);
+            cur = "";
+            inWord = false;
+        } else {
+            cur += ch;
+            inWord = true;
+        }
+    }
+    if (inWord) words.push(cur);
+    return words;
+}
+
+export class FakeHost implements HostTransport {
+    readonly ipvsadm = new FakeIpvsadm();
+    readonly files = new Map<string, string>();
+    readonly commands: string[] = [];
+    /** Called before each ipvsadm -L poll, so tests can let connections finish over time. */
+    onPoll?: () => void;
+
+    async run(command: string, stdin?: string): Promise<RunResult> {
+        this.commands.push(command);
+        let out = "";
+        for (const line of command.split("\n")) {
+            if (line === "set -e" || line === "") continue;
+            const write = /^mkdir -p "\$\(dirname (\S+)\)" && cat > \1\.tmp && mv \1\.tmp \1$/.exec(line);
+            if (write) {
+                this.files.set(write[1], stdin ?? "");
+                continue;
+            }
+            const rm = /^rm -f (\S+)$/.exec(line);
+            if (rm) {
+                this.files.delete(rm[1]);
+                continue;
+            }
+            const argv = shellWords(line);
+            if (argv[0] !== "ipvsadm") return { code: 127, stdout: "", stderr: `fake host: unsupported command: ${line}` };
+            if (argv.includes("-L") && !argv.includes("--thresholds")) this.onPoll?.();
+            const r = this.ipvsadm.exec(argv.slice(1), stdin);
+            if (r.code !== 0) return { code: r.code, stdout: out, stderr: r.stderr };
+            out += r.stdout;
+        }
+        return { code: 0, stdout: out, stderr: "" };
+    }
+
+    async close(): Promise<void> {}
+}
