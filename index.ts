@@ -20,6 +20,7 @@ const fromProject = (p: string) => (path.isAbsolute(p) ? p : path.join(projectDi
 
 function loadClusterInput(): Record<string, unknown> {
     const cluster = config.requireObject<Record<string, unknown>>("cluster");
+    // Hosts written by a tool (the lab) merge under the stack's own; the stack's win.
     const hostsFile = config.get("hostsFile");
     if (!hostsFile) return cluster;
     const extra = JSON.parse(fs.readFileSync(fromProject(hostsFile), "utf8")) as { hosts?: Record<string, unknown> };
@@ -39,3 +40,4 @@ const built = buildCluster(spec, privateKey());
 export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, g.entries]));
 export const directors = Object.fromEntries(Object.entries(built.directors).map(([n, d]) => [n, d.entries]));
 export const realServers = Object.fromEntries(Object.entries(built.realServers).map(([n, r]) => [n, { vips: r.model.vips.map((v) => v.address), roles: r.model.roles }]));
+export const haPairs = Object.fromEntries(Object.entries(built.haPairs).map(([n, p]) => [n, p.entries]));
