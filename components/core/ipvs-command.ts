@@ -34,6 +34,12 @@ export type IpvsCommand =
 export interface ParseCommandOptions {
     /** Accept negative fwmarks as `ipvsadm -S` 1.31 prints marks >= 2^31 (default false). */
     signedFwmark?: boolean;
+    /**
+     * Keep real-server ports as written instead of applying ipvsadm's DR/TUN port rule
+     * (default false). For `-S` output, which prints the kernel's ports: a local real server
+     * keeps its own port yet is printed with -g.
+     */
+    literalPorts?: boolean;
 }
 
 type Arity = "none" | "one" | "optional";
@@ -257,6 +263,7 @@ function applyOption(d: Draft, o: RawOption, opts: ParseCommandOptions): void {
             return;
         }
         case "netmask": {
+            // Stricter than ipvsadm on purpose: its inet_aton reads "-M 24" as 0.0.0.24.
             const valid = d.family === "inet6" ? toNumber(v, 1, 128) !== undefined : tryParseAddress(v)?.family === "inet";
             if (!valid) {
                 throw new IpvsadmUsageError(d.family === "inet6" ? "illegal ipv6 netmask specified" : "illegal virtual server persistent mask specified");
@@ -376,12 +383,12 @@ function parseSchedFlags(scheduler: string, text: string): string[] {
     return canonicalSchedFlags(scheduler, names);
 }
 
-function buildDest(d: Draft, key: ServiceKey, seen: Set<string>): IpvsDest {
+function buildDest(d: Draft, key: ServiceKey, seen: Set<string>, literalPorts: boolean): IpvsDest {
     const dest = d.dest;
     if (!dest) throw new IpvsadmUsageError("You need to supply the 'real-server' option");
     const svcPort = key.kind === "addr" ? key.port : 0;
     // DR and TUN cannot remap ports: ipvsadm silently uses the service port.
-    const port = key.kind === "addr" && d.forwarding !== "nat" ? svcPort : dest.port ?? svcPort;
+    const port = key.kind === "addr" && d.forwarding !== "nat" && !literalPorts ? svcPort : dest.port ?? svcPort;
     if (dest.family !== d.family && d.forwarding !== "tun") {
         throw new IpvsadmUsageError("Different address family is allowed only for tunneling servers");
     }
@@ -442,7 +449,7 @@ export function parseCommand(argv: readonly string[], opts: ParseCommandOptions 
                 const port = d.dest?.port ?? (key.kind === "addr" ? key.port : 0);
                 return { cmd: "delete-dest", service: key, dest: { address: d.dest?.address ?? "", port } };
             }
-            const dest = buildDest(d, key, seen);
+            const dest = buildDest(d, key, seen, opts.literalPorts ?? false);
             return { cmd: command === "add-server" ? "add-dest" : "edit-dest", service: key, dest };
         }
         case "flush":

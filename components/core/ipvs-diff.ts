@@ -11,6 +11,7 @@
  *   service stays, only the owned real servers are deleted, and a warning says so.
  * Edits use -E/-e so untouched entries keep their connections and counters.
  */
+import { canonicalAddress } from "./ipvs-address";
 import { destEntryId, destId, normalizeRuleset, serviceEntryId, serviceId, serviceKeyArgs } from "./ipvs-model";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "./ipvs-model";
 import { destArgs, destKeyArgs, destSettingArgs, serviceArgs, serviceSettingArgs } from "./ipvs-render";
@@ -59,7 +60,21 @@ function sameService(a: IpvsService, b: IpvsService): boolean {
     return serviceSettingArgs(a.settings).join(" ") === serviceSettingArgs(b.settings).join(" ");
 }
 
-function sameDest(a: IpvsDest, b: IpvsDest): boolean {
+/** Planner options. */
+export interface PlanOptions {
+    /**
+     * Addresses local to the director. The kernel gives a real server at such an address
+     * "Local" forwarding whatever was asked (`-S` prints -g), so only its weight and thresholds
+     * are compared; otherwise every plan would edit it again.
+     */
+    localAddresses?: readonly string[];
+}
+
+function sameDest(a: IpvsDest, b: IpvsDest, local: ReadonlySet<string>): boolean {
+    if (local.has(a.key.address)) {
+        const { weight, upperThreshold, lowerThreshold } = a.settings;
+        return weight === b.settings.weight && upperThreshold === b.settings.upperThreshold && lowerThreshold === b.settings.lowerThreshold;
+    }
     return destSettingArgs(a.settings).join(" ") === destSettingArgs(b.settings).join(" ");
 }
 
@@ -68,12 +83,30 @@ function bare(svc: IpvsService): IpvsService {
 }
 
 /**
+ * Throws on a desired table ipvsadm cannot produce: a direct-routing or tunnelling real
+ * server of an address service on another port than the service's (ipvsadm would silently
+ * use the service port, and every later plan would try again).
+ */
+export function checkDesired(r: Ruleset): void {
+    for (const s of r.services) {
+        if (s.key.kind !== "addr") continue;
+        const port = s.key.port;
+        const bad = s.dests.find((d) => d.settings.forwarding !== "nat" && d.key.port !== port);
+        if (!bad) continue;
+        const method = bad.settings.forwarding === "tun" ? "tunnelling" : "direct routing";
+        throw new Error(`real server ${destId(s.key, bad.key)}: ${method} cannot remap ports; use port ${port} (the service port) or NAT forwarding`);
+    }
+}
+
+/**
  * The minimal ordered operations that take `current` to `desired` under the ownership rules
  * in the module doc. Both rulesets are normalised first, so ops come in stable order.
  */
-export function planChanges(current: Ruleset, desired: Ruleset, owned: OwnedIds): Plan {
+export function planChanges(current: Ruleset, desired: Ruleset, owned: OwnedIds, opts: PlanOptions = {}): Plan {
+    const local = new Set((opts.localAddresses ?? []).map(canonicalAddress));
     const live = normalizeRuleset(current);
     const want = normalizeRuleset(desired);
+    checkDesired(want);
     const ownedServices = new Set(owned.services);
     const ownedDests = new Set(owned.dests);
     const liveById = new Map(live.services.map((s) => [serviceId(s.key), s]));
@@ -115,7 +148,7 @@ export function planChanges(current: Ruleset, desired: Ruleset, owned: OwnedIds)
                 continue;
             }
             if (!ownedDests.has(did)) plan.adopted.push(destEntryId(w.key, d.key));
-            if (!sameDest(d, ld)) editDests.push({ kind: "edit-dest", service: w.key, dest: d });
+            if (!sameDest(d, ld, local)) editDests.push({ kind: "edit-dest", service: w.key, dest: d });
         }
         for (const ld of l.dests) {
             const did = destId(l.key, ld.key);

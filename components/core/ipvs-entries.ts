@@ -39,7 +39,8 @@ export function fromEntries(e: Readonly<Record<string, string>>): Ruleset {
         }
         let cmd;
         try {
-            cmd = parseCommand([...words(key), ...words(e[key])]);
+            // Literal ports: entries may record a live local real server, which keeps its port.
+            cmd = parseCommand([...words(key), ...words(e[key])], { literalPorts: true });
         } catch (err) {
             if (err instanceof IpvsadmUsageError) throw entryError(key, `${err.message.trim()} (settings "${e[key]}")`);
             throw err;
@@ -50,9 +51,7 @@ export function fromEntries(e: Readonly<Record<string, string>>): Ruleset {
             services.set(serviceId(cmd.key), { key: cmd.key, settings: cmd.settings, dests: [] });
         } else if (cmd.cmd === "add-dest") {
             const id = destEntryId(cmd.service, cmd.dest.key);
-            if (id !== key) {
-                throw entryError(key, `not a canonical id; write "${id}" (direct routing and tunnelling keep the service port)`);
-            }
+            if (id !== key) throw entryError(key, `not a canonical id; write "${id}"`);
             dests.push({ key, service: serviceId(cmd.service), parsed: cmd.dest });
         }
     }

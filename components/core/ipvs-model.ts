@@ -219,12 +219,12 @@ function normalizeTunnel(t: TunnelSettings | undefined): TunnelSettings {
 }
 
 /**
- * Canonical dest for a service. As ipvsadm does, a direct-routing or tunnelling real server
- * of an address service takes the service's port (they cannot remap ports).
+ * Canonical dest: canonical address and settings. The port is kept as given: ipvsadm's rule
+ * that DR and TUN real servers take the service port applies to -a/-e input (parseCommand),
+ * while the kernel keeps a local real server's own port and `-S` prints it with -g.
  */
-export function normalizeDest(svc: ServiceKey, d: IpvsDest): IpvsDest {
+export function normalizeDest(d: IpvsDest): IpvsDest {
     const s = d.settings;
-    const forcedPort = svc.kind === "addr" && s.forwarding !== "nat";
     const settings: DestSettings = {
         forwarding: s.forwarding,
         weight: s.weight,
@@ -232,15 +232,12 @@ export function normalizeDest(svc: ServiceKey, d: IpvsDest): IpvsDest {
         lowerThreshold: s.lowerThreshold,
     };
     if (s.forwarding === "tun") settings.tunnel = normalizeTunnel(s.tunnel);
-    return {
-        key: { address: canonicalAddress(d.key.address), port: forcedPort && svc.kind === "addr" ? svc.port : d.key.port },
-        settings,
-    };
+    return { key: { address: canonicalAddress(d.key.address), port: d.key.port }, settings };
 }
 
 /**
- * Sorted, canonical copy of a ruleset: canonical addresses, netmasks and flag names, ipvsadm's
- * port rule for DR/TUN, services and dests in stable order. Throws on duplicate ids.
+ * Sorted, canonical copy of a ruleset: canonical addresses, netmasks and flag names, tunnel
+ * defaults, services and dests in stable order. Throws on duplicate ids.
  */
 export function normalizeRuleset(r: Ruleset): Ruleset {
     const seen = new Set<string>();
@@ -249,7 +246,7 @@ export function normalizeRuleset(r: Ruleset): Ruleset {
         const id = serviceId(key);
         if (seen.has(id)) throw new Error(`duplicate virtual service ${id}: each service may appear once`);
         seen.add(id);
-        const dests = svc.dests.map((d) => normalizeDest(key, d)).sort((a, b) => compareDestKeys(a.key, b.key));
+        const dests = svc.dests.map(normalizeDest).sort((a, b) => compareDestKeys(a.key, b.key));
         for (let i = 1; i < dests.length; i++) {
             if (compareDestKeys(dests[i - 1].key, dests[i].key) === 0) {
                 throw new Error(`duplicate real server ${destId(key, dests[i].key)}: each real server may appear once per service`);

@@ -29,7 +29,7 @@ export function parseSave(text: string): Ruleset {
         }
         let cmd;
         try {
-            cmd = parseCommand(tokens, { signedFwmark: true });
+            cmd = parseCommand(tokens, { signedFwmark: true, literalPorts: true });
         } catch (e) {
             if (e instanceof IpvsadmUsageError) throw lineError("ipvsadm -S", n, line, e.message.trim());
             throw e;

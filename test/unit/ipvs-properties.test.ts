@@ -5,7 +5,7 @@ import { destEntryId, serviceEntryId } from "../../components/core/ipvs-model";
 import type { Ruleset } from "../../components/core/ipvs-model";
 import { parseSave } from "../../components/core/ipvs-parse";
 import { renderRestore, renderSave } from "../../components/core/ipvs-render";
-import { Rng, expectedAfter, genOwned, genRuleset, idsOf, mutate } from "./ipvs-random";
+import { Rng, expectedAfter, genOwned, genRuleset, genScenario, idsOf } from "./ipvs-random";
 
 const CASES = 300;
 
@@ -51,19 +51,14 @@ describe("ipvs core properties (seeded, hand-rolled generator)", () => {
 
     it("applying the plan yields the desired table plus foreign entries", () => {
         forCases((rng) => {
-            const a = genRuleset(rng);
-            const b = mutate(rng, a);
-            const owned = genOwned(rng, a, b);
-            const plan = planChanges(a, b, owned);
-            expect(applyOps(a, allOps(plan))).toEqual(expectedAfter(a, b, owned));
+            const { live: a, desired: b, owned } = genScenario(rng);
+            expect(applyOps(a, allOps(planChanges(a, b, owned)))).toEqual(expectedAfter(a, b, owned));
         });
     });
 
     it("the plan touches only desired or owned entries, never runs -C, drains before deleting", () => {
         forCases((rng) => {
-            const a = genRuleset(rng);
-            const b = mutate(rng, a);
-            const owned = genOwned(rng, a, b);
+            const { desired: b, owned, live: a } = genScenario(rng);
             const plan = planChanges(a, b, owned);
             const allowed = new Set([
                 ...entryIds(b),
@@ -92,11 +87,8 @@ describe("ipvs core properties (seeded, hand-rolled generator)", () => {
 
     it("a table already as desired needs nothing; a second plan after applying is empty", () => {
         forCases((rng) => {
-            const a = genRuleset(rng);
-            const same = planChanges(a, a, genOwned(rng, a, a));
-            expect(allOps(same)).toEqual([]);
-            const b = mutate(rng, a);
-            const owned = genOwned(rng, a, b);
+            const { live: a, desired: b, owned } = genScenario(rng);
+            expect(allOps(planChanges(a, a, genOwned(rng, a, a)))).toEqual([]);
             const after = applyOps(a, allOps(planChanges(a, b, owned)));
             const ids = idsOf(b);
             const again = planChanges(after, b, { services: [...owned.services, ...ids.services], dests: [...owned.dests, ...ids.dests] });

@@ -87,9 +87,14 @@ function genDest(rng: Rng, key: ServiceKey): IpvsDest {
     return { key: { address: rng.pick(REALS[destFamily]), port }, settings };
 }
 
+// Like ipvsadm, DR and TUN real servers of an address service take the service port; then
+// the last of two real servers with one id wins.
 function uniqueDests(key: ServiceKey, dests: IpvsDest[]): IpvsDest[] {
     const seen = new Map<string, IpvsDest>();
-    for (const d of dests.map((x) => normalizeDest(key, x))) seen.set(destId(key, d.key), d);
+    for (const x of dests) {
+        const d = normalizeDest(key.kind === "addr" && x.settings.forwarding !== "nat" ? { ...x, key: { ...x.key, port: key.port } } : x);
+        seen.set(destId(key, d.key), d);
+    }
     return [...seen.values()];
 }
 
@@ -135,6 +140,13 @@ export function genOwned(rng: Rng, a: Ruleset, b: Ruleset): { services: string[]
     const ia = idsOf(a);
     const ib = idsOf(b);
     return { services: rng.subset([...new Set([...ia.services, ...ib.services])], 0.6), dests: rng.subset([...new Set([...ia.dests, ...ib.dests])], 0.6) };
+}
+
+/** A planning case: a live table, a desired one derived from it, and what was owned. */
+export function genScenario(rng: Rng): { live: Ruleset; desired: Ruleset; owned: { services: string[]; dests: string[] } } {
+    const live = genRuleset(rng);
+    const desired = mutate(rng, live);
+    return { live, desired, owned: genOwned(rng, live, desired) };
 }
 
 /**
