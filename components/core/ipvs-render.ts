@@ -1,6 +1,8 @@
 /**
  * Renders the model as ipvsadm arguments and as `-R` / `-S` text. Arguments come out as
  * argv arrays; quoting for a shell is the caller's business (components/core/shell-quote.ts).
+ * The argv builders print what they are given: pass normalised entries (normalizeRuleset,
+ * or ops from planChanges) so flag names and addresses are canonical.
  */
 import { formatAddrPort } from "./ipvs-address";
 import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
