@@ -68,6 +68,10 @@ export function canonicalIpv6(text: string): string | undefined {
         }
         i = j;
     }
+    // IPv4-mapped addresses print their last 32 bits as a dotted quad, as inet_ntop does.
+    if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+        return `::ffff:${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`;
+    }
     const hex = groups.map((g) => g.toString(16));
     if (bestStart < 0) return hex.join(":");
     const left = hex.slice(0, bestStart).join(":");

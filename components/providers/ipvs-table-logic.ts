@@ -25,6 +25,8 @@ export interface TableState {
     manager: TableManager;
     drain: DrainSettings;
     rulesFile: string;
+    /** The director's own addresses: real servers there get Local forwarding, whatever was asked. */
+    localAddresses?: string[];
 }
 
 export interface ApplyReport {
@@ -108,7 +110,7 @@ export async function applyTable(t: HostTransport, ownedEntries: Record<string, 
         return report;
     }
     const live = await readLive(t);
-    const plan = planChanges(live, desiredRules, idsOf(owned));
+    const plan = planChanges(live, desiredRules, idsOf(owned), { localAddresses: desired.localAddresses ?? [] });
     report.warnings.push(...plan.warnings);
     await runOps(t, plan.apply, report.commands);
     await runOps(t, plan.drain, report.commands);

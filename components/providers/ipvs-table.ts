@@ -22,6 +22,7 @@ interface TableProps {
     manager: TableManager;
     drain: DrainSettings;
     rulesFile: string;
+    localAddresses?: string[];
 }
 
 interface TableOuts extends TableProps {
@@ -112,6 +113,8 @@ export interface IpvsTableArgs {
     manager?: pulumi.Input<TableManager>;
     drain?: pulumi.Input<DrainSettings>;
     rulesFile: pulumi.Input<string>;
+    /** The director's own addresses (see TableState.localAddresses). */
+    localAddresses?: pulumi.Input<string[]>;
 }
 
 /** One director's ipvs table, owned by this stack entry by entry. */
@@ -126,6 +129,7 @@ export class IpvsTable extends pulumi.dynamic.Resource {
             manager: args.manager ?? "ipvsadm",
             drain: args.drain ?? { timeoutSeconds: 60, pollSeconds: 2 },
             rulesFile: args.rulesFile,
+            localAddresses: args.localAddresses ?? [],
             lastApply: undefined,
         };
         super(provider, name, props, { ...opts, additionalSecretOutputs: ["connection"] }, "lvs", "IpvsTable");

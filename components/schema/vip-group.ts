@@ -148,6 +148,7 @@ function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): 
         if (rs.tunnel && rs.forwarding !== "tun") issue(["tunnel"], "tunnel settings only apply with forwarding tun. Fix: remove tunnel or set forwarding: tun.");
         if (rs.tunnel?.type === "gue" && rs.tunnel.port === undefined) issue(["tunnel", "port"], "is required for a gue tunnel (the UDP port of the GUE receiver).");
         if (rs.tunnel && rs.tunnel.type !== "gue" && rs.tunnel.port !== undefined) issue(["tunnel", "port"], "only applies to gue tunnels. Fix: remove it.");
+        if (rs.tunnel?.type === "gre" && rs.tunnel.checksum === "remcsum") issue(["tunnel", "checksum"], "remcsum only applies to gue tunnels. Fix: use nocsum or csum.");
         if (rs.lowerThreshold > 0 && rs.upperThreshold > 0 && rs.lowerThreshold > rs.upperThreshold) {
             issue(["lowerThreshold"], `must not exceed upperThreshold (${rs.upperThreshold}).`);
         }

@@ -1,0 +1,78 @@
+/**
+ * The real Pulumi CLI (built from Go modules by scripts/build-engine.sh), run as a child
+ * process on the compiled program in bin/, with the lab's file backend and passphrase.
+ * Nothing here is vitest-transformed: the engine loads and serializes the compiled code.
+ */
+import { execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "../../..");
+
+let cachedEnv: NodeJS.ProcessEnv | undefined;
+
+/** The environment scripts/pulumi-env.sh sets up, captured once. */
+export function engineEnv(): NodeJS.ProcessEnv {
+    if (!cachedEnv) {
+        const out = execFileSync("bash", ["-c", "source scripts/pulumi-env.sh >/dev/null && env -0"], { cwd: ROOT, encoding: "utf8" });
+        cachedEnv = Object.fromEntries(
+            out
+                .split("\0")
+                .filter((l) => l.includes("="))
+                .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+        );
+    }
+    return cachedEnv;
+}
+
+export interface CliResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+}
+
+/** Runs `pulumi ARGS` in the project; never throws, so tests can assert on failures too. */
+export function pulumi(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+        const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs ?? 900_000);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+        });
+    });
+}
+
+/** Like pulumi(), but fails with the CLI's output when it exits non-zero. */
+export async function pulumiOk(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+    const r = await pulumi(args, opts);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`);
+    return r;
+}
+
+/** Compiles the program once per test run (the engine runs bin/, not the TypeScript). */
+export function buildProgram(): void {
+    execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
+}
+
+/** Writes stacks/Pulumi.<stack>.yaml (JSON is YAML) with the given config; e2e stacks are git-ignored. */
+export function writeStackConfig(stack: string, config: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), JSON.stringify({ config }, null, 2) + "\n");
+}
+
+/** A fresh stack: removes any leftover of an earlier run (state only; hosts are cleaned by the test). */
+export async function freshStack(stack: string): Promise<void> {
+    await pulumi(["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", stack]);
+    await pulumiOk(["stack", "init", stack]);
+}
+
+/** Prints a measured figure in a form that is easy to grep from CI logs. */
+export function report(label: string, seconds: number): void {
+    console.log(`[timing] ${label}: ${seconds.toFixed(1)} s`);
+}
