@@ -7,6 +7,30 @@ export interface MockResource {
     inputs: Record<string, any>;
 }
 
+/** The runtime's marker for a secret value inside mock inputs. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export function isSecret(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Inputs with secret wrappers removed, for asserting on values. */
+export function reveal(v: any): any {
+    if (isSecret(v)) return reveal(v.value);
+    if (Array.isArray(v)) return v.map(reveal);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+    return v;
+}
+
+/** Whether `text` occurs anywhere in `v` outside secret-wrapped values. */
+export function inPlaintext(v: any, text: string): boolean {
+    if (isSecret(v)) return false;
+    if (typeof v === "string") return v.includes(text);
+    if (v && typeof v === "object") return Object.values(v).some((x) => inPlaintext(x, text));
+    return false;
+}
+
 export async function runUnderMocks(program: () => void | Promise<void>, dryRun: boolean): Promise<MockResource[]> {
     const created: MockResource[] = [];
     await pulumi.runtime.setMocks(
