@@ -1,0 +1,41 @@
+# Writes .lab/hosts.json: what a stack (or a test) needs to reach the lab's hosts.
+# Format documented in lab/README.md. Values are plain addresses, names, paths and keys
+# (no quotes or backslashes), so printf is enough to produce valid JSON.
+# shellcheck shell=bash
+
+hosts_json_write() {
+    local name first=1 tmp
+    mkdir -p "$(dirname "$LAB_HOSTS_JSON")"
+    tmp="$LAB_HOSTS_JSON.tmp"
+    {
+        printf '{\n'
+        printf '  "version": 1,\n'
+        printf '  "netns": "%s",\n' "$LAB_NETNS"
+        printf '  "subnet": "%s.0/%s",\n' "$LAB_SUBNET_PREFIX" "$LAB_PREFIX_LEN"
+        printf '  "vip": "%s",\n' "$LAB_VIP"
+        printf '  "interface": "ens33",\n'
+        printf '  "client": { "address": "%s", "command": ["ip", "netns", "exec", "%s"] },\n' "$LAB_CLIENT_ADDR" "$LAB_NETNS"
+        printf '  "privateKeyPath": "%s",\n' "$(lab_client_key)"
+        printf '  "knownHostsPath": "%s",\n' "$(lab_known_hosts)"
+        printf '  "sshConfigPath": "%s",\n' "$(lab_ssh_config)"
+        printf '  "hosts": [\n'
+        for name in $(lab_host_names); do
+            lab_host "$name"
+            [ "$first" = 1 ] || printf ',\n'
+            first=0
+            printf '    {\n'
+            printf '      "name": "%s",\n' "$name"
+            printf '      "role": "%s",\n' "$host_role"
+            printf '      "address": "%s",\n' "$host_addr"
+            printf '      "port": 22,\n'
+            printf '      "user": "root",\n'
+            printf '      "privateKeyPath": "%s",\n' "$(lab_client_key)"
+            printf '      "hostPublicKey": "%s",\n' "$(host_public_key "$name")"
+            printf '      "knownHostsLine": "%s %s",\n' "$host_addr" "$(host_public_key "$name")"
+            printf '      "forward": { "host": "127.0.0.1", "port": %s }\n' "$(forward_port "$name")"
+            printf '    }'
+        done
+        printf '\n  ]\n}\n'
+    } > "$tmp"
+    mv "$tmp" "$LAB_HOSTS_JSON"
+}

@@ -1,0 +1,36 @@
+# The lab's network: one namespace holding a bridge, one tap per VM and the client address.
+# Nothing outside the namespace is touched, so nothing the lab sends can leave it.
+# shellcheck shell=bash
+
+netns_exists() { ip netns list | awk '{print $1}' | grep -qx "$LAB_NETNS"; }
+
+in_netns() { ip netns exec "$LAB_NETNS" "$@"; }
+
+netns_ensure() {
+    netns_exists || ip netns add "$LAB_NETNS"
+    ip -n "$LAB_NETNS" link set lo up
+    if ! ip -n "$LAB_NETNS" link show "$LAB_BRIDGE" >/dev/null 2>&1; then
+        ip -n "$LAB_NETNS" link add "$LAB_BRIDGE" type bridge
+    fi
+    # A fixed MAC: a bridge otherwise takes its lowest port's MAC, which changes as VMs come
+    # and go and makes the client's ARP entries flap.
+    ip -n "$LAB_NETNS" link set "$LAB_BRIDGE" address 52:54:00:13:00:fa up
+    ip -n "$LAB_NETNS" addr replace "$LAB_CLIENT_ADDR/$LAB_PREFIX_LEN" dev "$LAB_BRIDGE"
+}
+
+tap_ensure() {
+    local tap=$1
+    if ! ip -n "$LAB_NETNS" link show "$tap" >/dev/null 2>&1; then
+        ip -n "$LAB_NETNS" tuntap add dev "$tap" mode tap
+    fi
+    ip -n "$LAB_NETNS" link set "$tap" master "$LAB_BRIDGE" up
+}
+
+tap_is_up() { ip -n "$LAB_NETNS" -o link show "$1" 2>/dev/null | grep -q '[<,]UP[,>]'; }
+
+# Cutting a host's switch port: the guest still sees carrier, as with a failed cable or switch
+# between two hosts, so keepalived sees silence rather than an interface going down.
+link_cut() { ip -n "$LAB_NETNS" link set "$1" down; }
+link_restore() { ip -n "$LAB_NETNS" link set "$1" master "$LAB_BRIDGE" up; }
+
+netns_remove() { if netns_exists; then ip netns delete "$LAB_NETNS"; fi; }
