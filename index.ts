@@ -7,6 +7,7 @@
  *   sshPrivateKey      secret: the private key for every host
  *   hostsFile          optional JSON file whose `hosts` are merged into cluster.hosts (the lab writes one)
  *   sshPrivateKeyFile  optional: read the key from this file instead (still kept as a secret)
+ *   stepRunner         "ssh2" (default) or "pulumi-command" (@pulumi/command remote.Command; needs its plugin)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -35,7 +36,9 @@ function privateKey(): pulumi.Output<string> {
 }
 
 const spec = parseCluster(loadClusterInput());
-const built = buildCluster(spec, privateKey());
+const runner = config.get("stepRunner") ?? "ssh2";
+if (runner !== "ssh2" && runner !== "pulumi-command") throw new Error(`pulumi-lvs:stepRunner: must be "ssh2" or "pulumi-command", not "${runner}"`);
+const built = buildCluster(spec, privateKey(), { runner });
 
 export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, g.entries]));
 export const directors = Object.fromEntries(Object.entries(built.directors).map(([n, d]) => [n, d.entries]));

@@ -17,8 +17,13 @@ export interface ClusterResources {
     haPairs: Record<string, HaPair>;
 }
 
-export function buildCluster(spec: ClusterSpec, privateKey: pulumi.Input<string>): ClusterResources {
-    const hostInput = (name: string): HostInput => ({ name, spec: spec.hosts[name], privateKey });
+export interface BuildOptions {
+    /** How host steps run: "ssh2" (default) or "pulumi-command" (needs that provider's plugin). */
+    runner?: "ssh2" | "pulumi-command";
+}
+
+export function buildCluster(spec: ClusterSpec, privateKey: pulumi.Input<string>, opts: BuildOptions = {}): ClusterResources {
+    const hostInput = (name: string): HostInput => ({ name, spec: spec.hosts[name], privateKey, runner: opts.runner });
     const vipGroups = Object.fromEntries(spec.vipGroups.map((g) => [g.name, new VipGroup(g.name, { spec: g, hosts: spec.hosts })]));
     const groupsFor = (names: string[]) => names.map((n) => vipGroups[n]);
     const directors = Object.fromEntries(

@@ -9,6 +9,8 @@ export interface HostAccess {
     name: string;
     spec: HostSpec;
     privateKey: pulumi.Input<string>;
+    /** How host steps run (see host-commands.ts). Default "ssh2". */
+    runner?: "ssh2" | "pulumi-command";
 }
 
 export function remoteConnection(h: HostAccess): command.types.input.remote.ConnectionArgs {

@@ -1,39 +1,48 @@
-/** Host steps become remote.Command children, each depending on the one before. */
+/**
+ * Host steps become resources, each depending on the one before. The default runner is our
+ * RemoteStep (ssh2, pinned host key); "pulumi-command" uses @pulumi/command's remote.Command
+ * for machines that have its provider plugin installed.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostStep } from "./core/host-step";
-import { remoteConnection, type HostAccess } from "./connection";
+import { remoteConnection, sshTarget, type HostAccess } from "./connection";
+import { RemoteStep } from "./providers/remote-step";
+
+/** How host steps are run. Default "ssh2". */
+export type StepRunner = "ssh2" | "pulumi-command";
 
 export interface StepOptions {
     parent: pulumi.Resource;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Keep the scripts out of plaintext state (they embed a secret, e.g. a VRRP password). */
+    secret?: boolean;
 }
 
 /**
- * One remote.Command per step. `update` repeats the idempotent create, so a changed script is
+ * One resource per step. `update` repeats the idempotent create, so a changed script is
  * applied in place instead of replaced (replacement would run delete and drop the VIP).
  */
-export function stepCommand(prefix: string, host: HostAccess, step: HostStep, opts: StepOptions): command.remote.Command {
-    return new command.remote.Command(
-        `${prefix}-${step.key}`,
-        {
-            connection: remoteConnection(host),
-            create: step.create,
-            update: step.create,
-            delete: step.delete,
-            // Outputs of our scripts carry nothing secret, but logs stay terse.
-            logging: "stdoutAndStderr",
-        },
-        { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true },
-    );
+export function stepCommand(prefix: string, host: HostAccess, step: HostStep, opts: StepOptions): pulumi.CustomResource {
+    const wrap = (s: string): pulumi.Input<string> => (opts.secret ? pulumi.secret(s) : s);
+    const name = `${prefix}-${step.key}`;
+    const resourceOpts = { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true };
+    if ((host.runner ?? "ssh2") === "pulumi-command") {
+        return new command.remote.Command(
+            name,
+            { connection: remoteConnection(host), create: wrap(step.create), update: wrap(step.create), delete: step.delete, logging: "stdoutAndStderr" },
+            resourceOpts,
+        );
+    }
+    return new RemoteStep(name, { connection: sshTarget(host), create: wrap(step.create), update: wrap(step.create), delete: step.delete }, resourceOpts);
 }
 
-/** Steps that must run in order (e.g. ARP sysctls before VIPs). Returns the last command. */
-export function chain(prefix: string, host: HostAccess, steps: HostStep[], opts: StepOptions): command.remote.Command[] {
-    const out: command.remote.Command[] = [];
+/** Steps that must run in order (e.g. ARP sysctls before VIPs). */
+export function chain(prefix: string, host: HostAccess, steps: HostStep[], opts: StepOptions): pulumi.CustomResource[] {
+    const out: pulumi.CustomResource[] = [];
     let deps = opts.dependsOn ?? [];
     for (const step of steps) {
-        const cmd = stepCommand(prefix, host, step, { parent: opts.parent, dependsOn: deps });
+        const cmd = stepCommand(prefix, host, step, { ...opts, dependsOn: deps });
         out.push(cmd);
         deps = [cmd];
     }

@@ -1,17 +1,14 @@
 /**
- * Hands a host's ipvs table to keepalived: the keepalived host steps as remote.Commands, and
+ * Hands a host's ipvs table to keepalived: the keepalived host steps, and
  * an IpvsTable in "keepalived" mode that shows the entries keepalived will build in the
  * preview and, on apply, waits for the live table to match. Shared by HaPair and by a
  * Director with healthChecks.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
-import type { HostStep } from "./core/host-step";
 import type { Ruleset } from "./core/ipvs-model";
 import { toEntries } from "./core/ipvs-entries";
 import { OWNED_RULES_FILE } from "./core/render-director";
 import { KEEPALIVED_SETTLE, type KeepalivedSteps } from "./core/render-keepalived-steps";
-import { remoteConnection, sshTarget, type HostAccess } from "./connection";
+import { sshTarget, type HostAccess } from "./connection";
 import { stepCommand, type StepOptions } from "./host-commands";
 import { IpvsTable } from "./providers/ipvs-table";
 
@@ -28,7 +25,7 @@ export interface KeepalivedTableOptions extends StepOptions {
 export function keepalivedTable(prefix: string, host: HostAccess, steps: KeepalivedSteps, ruleset: Ruleset, opts: KeepalivedTableOptions): IpvsTable {
     const parent = opts.parent;
     const install = stepCommand(prefix, host, steps.install, { parent, dependsOn: opts.dependsOn });
-    const config = opts.secretConfig ? secretStepCommand(prefix, host, steps.config, { parent, dependsOn: [install] }) : stepCommand(prefix, host, steps.config, { parent, dependsOn: [install] });
+    const config = stepCommand(prefix, host, steps.config, { parent, dependsOn: [install], secret: opts.secretConfig });
     const table = new IpvsTable(
         `${prefix}-ipvs`,
         { connection: sshTarget(host), entries: toEntries(ruleset), manager: "keepalived", drain: { ...KEEPALIVED_SETTLE }, rulesFile: OWNED_RULES_FILE },
@@ -36,19 +33,4 @@ export function keepalivedTable(prefix: string, host: HostAccess, steps: Keepali
     );
     stepCommand(prefix, host, steps.enable, { parent, dependsOn: [table] });
     return table;
-}
-
-/** As stepCommand, with the scripts as secrets. */
-function secretStepCommand(prefix: string, host: HostAccess, step: HostStep, opts: StepOptions): command.remote.Command {
-    return new command.remote.Command(
-        `${prefix}-${step.key}`,
-        {
-            connection: remoteConnection(host),
-            create: pulumi.secret(step.create),
-            update: pulumi.secret(step.create),
-            delete: step.delete,
-            logging: "stdoutAndStderr",
-        },
-        { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true },
-    );
 }

@@ -17,10 +17,12 @@ export interface HostInput {
     name: string;
     spec: unknown;
     privateKey: pulumi.Input<string>;
+    /** How host steps run: "ssh2" (default, built in) or "pulumi-command" (needs its plugin). */
+    runner?: "ssh2" | "pulumi-command";
 }
 
 export function hostAccess(h: HostInput, root: string): HostAccess {
-    return { name: h.name, spec: parseOrThrow(hostSchema, h.spec, `${root}.host`), privateKey: h.privateKey };
+    return { name: h.name, spec: parseOrThrow(hostSchema, h.spec, `${root}.host`), privateKey: h.privateKey, runner: h.runner };
 }
 
 /** A VIP must never be the host's own address: adding it as an alias would cut the host off. */

@@ -62,13 +62,13 @@ describe.each([true, false])("Director with healthChecks (dryRun=%s)", (dryRun) 
         const director = run.rs.filter((r) => r.name.startsWith("director1-")).map((r) => `${r.type} ${r.name}`).sort();
         expect(director).toEqual(
             [
-                "command:remote:Command director1-director-install",
-                "command:remote:Command director1-director-sysctl",
-                "command:remote:Command director1-director-vip-192.168.13.100",
-                "command:remote:Command director1-director-keepalived-install",
-                "command:remote:Command director1-director-keepalived",
-                "command:remote:Command director1-director-keepalived-enable",
-                "command:remote:Command director1-director-boot",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-install",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-sysctl",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-vip-192.168.13.100",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-keepalived-install",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-keepalived",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-keepalived-enable",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-boot",
                 "pulumi-nodejs:dynamic/lvs:IpvsTable director1-director-ipvs",
             ].sort(),
         );

@@ -30,19 +30,19 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
             [
                 "lvs:index:VipGroup web",
                 "lvs:index:Director director1",
-                "command:remote:Command director1-director-install",
-                "command:remote:Command director1-director-sysctl",
-                "command:remote:Command director1-director-vip-192.168.13.100",
-                "command:remote:Command director1-director-boot",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-install",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-sysctl",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-vip-192.168.13.100",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep director1-director-boot",
                 "pulumi-nodejs:dynamic/lvs:IpvsTable director1-director-ipvs",
                 "lvs:index:RealServer rs1",
-                "command:remote:Command rs1-realserver-sysctl",
-                "command:remote:Command rs1-realserver-vip-192.168.13.100",
-                "command:remote:Command rs1-realserver-boot",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep rs1-realserver-sysctl",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep rs1-realserver-vip-192.168.13.100",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep rs1-realserver-boot",
                 "lvs:index:RealServer rs2",
-                "command:remote:Command rs2-realserver-sysctl",
-                "command:remote:Command rs2-realserver-vip-192.168.13.100",
-                "command:remote:Command rs2-realserver-boot",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep rs2-realserver-sysctl",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep rs2-realserver-vip-192.168.13.100",
+                "pulumi-nodejs:dynamic/lvs:RemoteStep rs2-realserver-boot",
             ].sort(),
         );
     });
@@ -73,6 +73,20 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
     });
 });
 
+describe("step runner", () => {
+    it("uses @pulumi/command remote.Command, with the pinned host key, when asked to", async () => {
+        const rs = await runUnderMocks(() => {
+            buildCluster(parseCluster(clusterOf("seed-000")), pulumi.secret(KEY), { runner: "pulumi-command" });
+        }, true);
+        const vip = byName(rs, "rs1-realserver-vip-192.168.13.100");
+        expect(vip.type).toBe("command:remote:Command");
+        const inputs = reveal(vip.inputs);
+        expect(inputs.connection).toMatchObject({ host: "192.168.13.112", port: 22, user: "root", hostKey: expect.stringMatching(/^ssh-ed25519 /) });
+        expect(inputs.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
+        for (const r of rs) expect(inPlaintext(r.inputs, "not-a-real-key"), r.name).toBe(false);
+    });
+});
+
 describe("component validation", () => {
     it("refuses a VIP equal to the director's own address before registering host steps", async () => {
         const created = await runUnderMocks(() => {
@@ -85,7 +99,7 @@ describe("component validation", () => {
                     }),
             ).toThrow(/own address/);
         }, true);
-        expect(created.filter((r) => r.type === "command:remote:Command")).toHaveLength(0);
+        expect(created.filter((r) => r.type === "pulumi-nodejs:dynamic/lvs:RemoteStep")).toHaveLength(0);
     });
 
     it("names the component and field for a bad interface", async () => {

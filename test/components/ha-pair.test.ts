@@ -81,7 +81,7 @@ describe.each([true, false])("HaPair for seed 002 (dryRun=%s)", (dryRun) => {
         const names = rs.map((r) => `${r.type} ${r.name}`).sort();
         const expected = ["lvs:index:HaPair web-ha", "lvs:index:VipGroup web"];
         for (const host of ["director1", "director2"]) {
-            for (const step of STEPS) expected.push(step === "ipvs" ? `pulumi-nodejs:dynamic/lvs:IpvsTable web-ha-${host}-ipvs` : `command:remote:Command web-ha-${host}-${step}`);
+            for (const step of STEPS) expected.push(step === "ipvs" ? `pulumi-nodejs:dynamic/lvs:IpvsTable web-ha-${host}-ipvs` : `pulumi-nodejs:dynamic/lvs:RemoteStep web-ha-${host}-${step}`);
         }
         expect(names).toEqual(expected.sort());
         for (const host of ["director1", "director2"]) for (const step of STEPS) expect(rec.parentOf(`web-ha-${host}-${step}`)).toBe(pair);
@@ -188,6 +188,6 @@ describe("HaPair validation and API", () => {
             expect(err).toBeInstanceOf(ConfigError);
             expect((err as ConfigError).issues[0]).toMatch(message);
         }, true);
-        expect(created.filter((r) => r.type === "command:remote:Command")).toHaveLength(0);
+        expect(created.filter((r) => r.type === "pulumi-nodejs:dynamic/lvs:RemoteStep")).toHaveLength(0);
     });
 });

@@ -1,0 +1,202 @@
+/**
+ * The lab's whole life in order, in one file so the order is fixed: up, reach every host with
+ * host keys checked, kernel IPVS on the directors, seed 000's DR procedure by hand with real
+ * traffic from the client, fault hooks, repair of a half-up lab, and down leaving nothing.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+    HOSTS_JSON,
+    LAB_HOST_NAMES,
+    asClient,
+    clientGet,
+    cutLink,
+    down,
+    killHost,
+    lab,
+    onHost,
+    onHostOk,
+    readLabHosts,
+    rebootHost,
+    restoreLink,
+    startHost,
+    status,
+    up,
+    type LabHosts,
+} from "./lab";
+import { DIRECTOR, REAL_SERVERS, VIP, applySeed000, undoSeed000 } from "./seed-000-dr";
+
+const EXPECTED_ADDRESSES = {
+    director1: "192.168.13.111",
+    director2: "192.168.13.110",
+    rs1: "192.168.13.112",
+    rs2: "192.168.13.113",
+    rs3: "192.168.13.114",
+};
+
+function sh(command: string): string {
+    return execFileSync("bash", ["-c", command], { encoding: "utf8" });
+}
+
+/** Lab processes still alive: VMs (qemu -name guest=lvslab-*) and loopback forwards. */
+function labProcesses(): string[] {
+    return sh("ps -eo pid=,args=")
+        .split("\n")
+        .filter((line) => /guest=lvslab-|TCP-LISTEN:221\d\d,bind=127\.0\.0\.1/.test(line));
+}
+
+describe("lab", () => {
+    let upOutput = "";
+    let hosts: LabHosts;
+
+    beforeAll(async () => {
+        upOutput = await up();
+        hosts = readLabHosts();
+    });
+
+    it("comes up with every host running and answering SSH, each boot time printed", async () => {
+        expect(hosts.netns).toBe("lvslab");
+        expect(hosts.vip).toBe(VIP);
+        expect(hosts.client.address).toBe("192.168.13.250");
+        expect(Object.fromEntries(hosts.hosts.map((h) => [h.name, h.address]))).toEqual(EXPECTED_ADDRESSES);
+        for (const host of hosts.hosts) {
+            expect(host.port).toBe(22);
+            expect(host.user).toBe("root");
+            expect(fs.existsSync(host.privateKeyPath)).toBe(true);
+            expect(host.hostPublicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+$/);
+            expect(host.knownHostsLine).toBe(`${host.address} ${host.hostPublicKey}`);
+            expect(upOutput).toMatch(new RegExp(`lab: ${host.name}: (SSH after [0-9.]+s|already running)`));
+        }
+        const st = await status();
+        expect(st.stdout).not.toMatch(/stopped|\bno\b/);
+        expect(st.code).toBe(0);
+    });
+
+    it("is idempotent: up on a running lab boots nothing", async () => {
+        const again = await up();
+        for (const name of LAB_HOST_NAMES) expect(again).toContain(`lab: ${name}: already running`);
+        expect(again).not.toContain("booting");
+    });
+
+    it("reaches every host over SSH with its pinned host key", async () => {
+        for (const name of LAB_HOST_NAMES) {
+            expect((await onHostOk(name, "hostname")).trim()).toBe(name);
+            expect(await onHostOk(name, "ip -4 -o addr show dev ens33")).toContain(`${EXPECTED_ADDRESSES[name]}/24`);
+        }
+    });
+
+    it("refuses a host whose key is not the pinned one (StrictHostKeyChecking=yes)", async () => {
+        const rs1 = hosts.hosts.find((h) => h.name === "rs1")!;
+        const rs2 = hosts.hosts.find((h) => h.name === "rs2")!;
+        const wrong = `${fs.mkdtempSync("/tmp/lab-known-")}/known_hosts`;
+        fs.writeFileSync(wrong, `${rs1.address} ${rs2.hostPublicKey}\n`);
+        const sshTo = (knownHosts: string) =>
+            asClient([
+                "ssh", "-i", hosts.privateKeyPath, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", `root@${rs1.address}`, "hostname",
+            ]);
+        const refused = await sshTo(wrong);
+        expect(refused.code).toBe(255);
+        expect(refused.stderr).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
+        expect((await sshTo(hosts.knownHostsPath)).stdout.trim()).toBe("rs1");
+    });
+
+    it("reaches every host from the host's own namespace through its loopback forward", () => {
+        for (const host of hosts.hosts) {
+            const out = sh(
+                `ssh -i ${host.privateKeyPath} -p ${host.forward.port} -o UserKnownHostsFile=${hosts.knownHostsPath} ` +
+                    `-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes ` +
+                    `root@${host.forward.host} hostname`,
+            );
+            expect(out.trim()).toBe(host.name);
+        }
+    });
+
+    it("gives the directors usable kernel IPVS, with nothing LVS preconfigured", async () => {
+        for (const name of ["director1", "director2"] as const) {
+            expect(await onHostOk(name, "lsmod")).not.toMatch(/^ip_vs/m);
+            expect((await onHost(name, "systemctl is-enabled keepalived")).stdout.trim()).toBe("disabled");
+            expect((await onHost(name, "systemctl is-active keepalived")).stdout.trim()).toBe("inactive");
+            const listing = await onHostOk(name, "modprobe ip_vs && ipvsadm -L -n");
+            expect(listing).toMatch(/IP Virtual Server version \d+\.\d+\.\d+/);
+            expect(await onHostOk(name, "ipvsadm -S -n")).toBe("");
+            expect(await onHostOk(name, "modprobe ip_vs_wlc ip_vs_sh ip_vs_mh && lsmod")).toMatch(/^ip_vs_mh/m);
+            await onHostOk(name, "modprobe -r ip_vs_wlc ip_vs_sh ip_vs_mh ip_vs");
+            expect(await onHostOk(name, "lsmod")).not.toMatch(/^ip_vs/m);
+        }
+    });
+
+    it("has every real server answer HTTP on :80 and :3306 with its hostname", async () => {
+        for (const host of hosts.hosts.filter((h) => h.role === "realserver")) {
+            expect(await clientGet(host.address, 80)).toBe(host.name);
+            expect(await clientGet(host.address, 3306)).toBe(host.name);
+        }
+        expect(await clientGet(EXPECTED_ADDRESSES.director1, 80, 2)).toBeNull();
+    });
+
+    it("balances the client's requests rr across rs1 and rs2 with seed 000's DR procedure, then undoes it", async () => {
+        expect(await clientGet(VIP, 80, 2)).toBeNull();
+        await applySeed000();
+        try {
+            const bodies: string[] = [];
+            for (let i = 0; i < 6; i++) bodies.push((await clientGet(VIP)) ?? "(failed)");
+            expect(bodies.filter((b) => b === "rs1")).toHaveLength(3);
+            expect(bodies.filter((b) => b === "rs2")).toHaveLength(3);
+            for (let i = 1; i < bodies.length; i++) expect(bodies[i]).not.toBe(bodies[i - 1]);
+            const table = await onHostOk(DIRECTOR, "ipvsadm -L -n --stats");
+            for (const rs of REAL_SERVERS) expect(table).toMatch(new RegExp(`-> ${rs.address.replace(/\./g, "\\.")}:80\\s+3\\s`));
+        } finally {
+            await undoSeed000();
+        }
+        expect(await onHostOk(DIRECTOR, "ip -4 -o addr; lsmod")).not.toMatch(/192\.168\.13\.100|^ip_vs/m);
+        expect(await onHostOk("rs1", "ip -4 -o addr show dev lo")).not.toContain(VIP);
+        expect(await clientGet(VIP, 80, 2)).toBeNull();
+    });
+
+    it("cuts and restores one host's link", async () => {
+        await cutLink("rs3");
+        expect(await clientGet(EXPECTED_ADDRESSES.rs3, 80, 2)).toBeNull();
+        expect(await clientGet(EXPECTED_ADDRESSES.rs2, 80, 2)).toBe("rs2");
+        await restoreLink("rs3");
+        expect(await clientGet(EXPECTED_ADDRESSES.rs3)).toBe("rs3");
+    });
+
+    it("reboots one host (new boot id) and kills then starts another (same disk)", async () => {
+        const bootId = await onHostOk("rs2", "cat /proc/sys/kernel/random/boot_id");
+        expect(await rebootHost("rs2")).toMatch(/rs2 rebooted; SSH after [0-9.]+s/);
+        expect(await onHostOk("rs2", "cat /proc/sys/kernel/random/boot_id")).not.toBe(bootId);
+        expect(await clientGet(EXPECTED_ADDRESSES.rs2)).toBe("rs2");
+
+        await onHostOk("rs3", "echo kept > /root/marker && sync");
+        await killHost("rs3");
+        expect((await status()).stdout).toMatch(/^rs3 .* stopped /m);
+        expect(await startHost("rs3")).toMatch(/rs3: SSH after [0-9.]+s/);
+        expect((await onHostOk("rs3", "cat /root/marker")).trim()).toBe("kept");
+    });
+
+    it("repairs a half-up lab: a killed VM, a deleted tap and a dead forward", async () => {
+        await killHost("rs1");
+        sh("ip -n lvslab link del tap-rs1");
+        const forwardPid = fs.readFileSync("/var/tmp/pulumi-lvs-lab/forwards/director2.pid", "utf8").trim();
+        sh(`kill -- -${forwardPid}`);
+        const out = await up();
+        expect(out).toMatch(/lab: booting rs1 \(/);
+        expect(out).toMatch(/lab: rs1: SSH after [0-9.]+s/);
+        expect(out).toContain("lab: director2: already running");
+        expect((await status()).code).toBe(0);
+        expect(await clientGet(EXPECTED_ADDRESSES.rs1)).toBe("rs1");
+    });
+
+    it("down leaves no VM, forward, tap, bridge, namespace or state behind", async () => {
+        expect(labProcesses().length).toBeGreaterThan(0);
+        await down();
+        expect(labProcesses()).toEqual([]);
+        expect(sh("ip netns list")).not.toMatch(/^lvslab\b/m);
+        expect(fs.existsSync("/var/tmp/pulumi-lvs-lab")).toBe(false);
+        expect(fs.existsSync(HOSTS_JSON)).toBe(false);
+        expect((await status()).code).toBe(3);
+        const again = await lab(["down"]);
+        expect(again.code).toBe(0);
+    });
+});
