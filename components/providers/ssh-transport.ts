@@ -57,8 +57,26 @@ function exec(client: Client, command: string, stdin?: string): Promise<RunResul
     });
 }
 
-/** Opens an SSH session (through the bastion when set). Non-root users run commands via sudo -n. */
+/** Errors worth another try: the host or sshd was busy or restarting. Never a key mismatch. */
+function transient(err: Error): boolean {
+    return !/host key/i.test(err.message) && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection lost before handshake|Timed out while waiting for handshake/i.test(err.message);
+}
+
+/** Opens an SSH session, retrying transient failures (about 20 s in all) before giving up. */
 export async function openSsh(target: SshTarget): Promise<HostTransport> {
+    const delays = [1000, 2000, 4000, 6000, 8000];
+    for (let attempt = 0; ; attempt++) {
+        try {
+            return await openSshOnce(target);
+        } catch (e) {
+            if (attempt >= delays.length || !transient(e as Error)) throw e;
+            await new Promise((r) => setTimeout(r, delays[attempt]));
+        }
+    }
+}
+
+/** Opens an SSH session (through the bastion when set). Non-root users run commands via sudo -n. */
+async function openSshOnce(target: SshTarget): Promise<HostTransport> {
     const clients: Client[] = [];
     let sock: ClientChannel | undefined;
     if (target.bastion) {
