@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asClient, clientGet, onHost, onHostOk, up } from "../lab/lab";
-import { buildProgram, freshStack, pulumi, pulumiOk, report } from "./support/engine";
+import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, connCounters, drCluster, liveEntries, writeLabStack } from "./support/lab-stack";
 
 const STACK = "e2e-dr";
@@ -42,7 +42,6 @@ let baseline: Record<string, string[]> = {};
 describe.sequential("DR cluster with the real engine", () => {
     beforeAll(async () => {
         await up();
-        buildProgram();
         // An entry created by hand before the stack exists: the stack must never touch it.
         await onHost("director1", `ipvsadm -D ${FOREIGN} 2>/dev/null; ipvsadm -A ${FOREIGN} -s wlc && ipvsadm -a ${FOREIGN} -r 192.168.13.114:8080 -g -w 1`);
         baseline = { rs1: await sysctls("rs1"), rs2: await sysctls("rs2"), rs3: await sysctls("rs3") };

@@ -56,9 +56,9 @@ export async function pulumiOk(args: string[], opts: { timeoutMs?: number } = {}
     return r;
 }
 
-/** Compiles the program once per test run (the engine runs bin/, not the TypeScript). */
-export function buildProgram(): void {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
+/** `npm run test:e2e` compiles first: the engine runs bin/, never the TypeScript vitest sees. */
+export function assertBuilt(): void {
+    if (!fs.existsSync(path.join(ROOT, "bin", "index.js"))) throw new Error("bin/index.js is missing: run `npm run build` (npm run test:e2e does)");
 }
 
 /** Writes stacks/Pulumi.<stack>.yaml (JSON is YAML) with the given config; e2e stacks are git-ignored. */
@@ -68,6 +68,7 @@ export function writeStackConfig(stack: string, config: Record<string, unknown>)
 
 /** A fresh stack: removes any leftover of an earlier run (state only; hosts are cleaned by the test). */
 export async function freshStack(stack: string): Promise<void> {
+    assertBuilt();
     await pulumi(["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", stack]);
     await pulumiOk(["stack", "init", stack]);
 }
