@@ -1,7 +1,7 @@
 # Lab topology and paths, sourced by every lab script. The namespace, bridge, taps and VMs
 # are machine-wide (one lab per machine), so their state lives in one machine-wide directory
 # too; each checkout gets its own .lab/hosts.json pointing there.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the other scripts
 
 LAB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB_NETNS=${LAB_NETNS:-lvslab}

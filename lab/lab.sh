@@ -22,6 +22,17 @@ lab_lock() {
 
 lab_exists() { netns_exists || [ -d "$LAB_STATE/vms" ]; }
 
+# Anything inside the lab's namespace was started by the lab (qemu, ssh, curl): kill it all
+# by pid, then delete the namespace.
+netns_sweep() {
+    local pid left
+    netns_exists || return 0
+    for pid in $(ip netns pids "$LAB_NETNS"); do kill_pid_and_wait "$pid" || true; done
+    left=$(ip netns pids "$LAB_NETNS")
+    [ -z "$left" ] || { echo "lab: processes left in $LAB_NETNS: $left" >&2; return 1; }
+    netns_remove
+}
+
 cmd_image() { bash "$here/image/build.sh"; }
 
 cmd_up() {
@@ -29,6 +40,12 @@ cmd_up() {
     t0=$(now)
     image=$(bash "$here/image/build.sh")
     lab_lock
+    # A namespace without the lab's state (deleted by hand, other state dir): its VMs are
+    # unknown and hold the taps, so start over.
+    if netns_exists && [ ! -f "$(lab_client_key)" ]; then
+        echo "lab: namespace $LAB_NETNS has no state in $LAB_STATE; clearing it"
+        netns_sweep
+    fi
     mkdir -p "$LAB_STATE"
     keys_ensure
     ssh_files_write
@@ -74,7 +91,7 @@ wait_all_or_fail() {
 }
 
 cmd_down() {
-    local t0 name pid left
+    local t0 name pid
     t0=$(now)
     lab_lock
     if [ -d "$LAB_STATE" ]; then
@@ -85,13 +102,7 @@ cmd_down() {
         done
         for name in $(lab_host_names); do vm_kill "$name"; done
     fi
-    # Anything still inside the lab's namespace was started by the lab (qemu, ssh, curl).
-    if netns_exists; then
-        for pid in $(ip netns pids "$LAB_NETNS"); do kill_pid_and_wait "$pid" || true; done
-        left=$(ip netns pids "$LAB_NETNS")
-        [ -z "$left" ] || { echo "lab: processes left in $LAB_NETNS: $left" >&2; return 1; }
-        netns_remove
-    fi
+    netns_sweep
     rm -rf "$LAB_STATE"
     rm -f "$LAB_HOSTS_JSON"
     echo "lab: down in $(since "$t0")s"
@@ -172,7 +183,7 @@ cmd_reboot() {
     t0=$(now)
     before=$(host_ssh "$1" cat /proc/sys/kernel/random/boot_id)
     host_ssh "$1" 'systemctl reboot' >/dev/null 2>&1 || true
-    for i in $(seq "$LAB_BOOT_TIMEOUT_S"); do
+    for _ in $(seq "$LAB_BOOT_TIMEOUT_S"); do
         after=$(host_ssh "$1" -o ConnectTimeout=2 cat /proc/sys/kernel/random/boot_id 2>/dev/null || true)
         if [ -n "$after" ] && [ "$after" != "$before" ]; then
             echo "lab: $1 rebooted; SSH after $(since "$t0")s"

@@ -62,7 +62,7 @@ mmdebstrap --variant=minbase --mode=root \
 mv "$work/tree/boot/lab/"* "$work/out/"
 rmdir "$work/tree/boot/lab"
 echo "lab image: making ext4 from the tree" >&2
-mke2fs -q -t ext4 -L labroot -d "$work/tree" "$work/out/rootfs.raw" 2G
+mke2fs -q -t ext4 -L labroot -d "$work/tree" "$work/out/rootfs.raw" 2G >&2
 rm -rf "$work/tree"
 echo "$key" > "$work/out/recipe-hash"
 touch "$work/out/complete"

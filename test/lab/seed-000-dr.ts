@@ -32,7 +32,8 @@ const directorUp = [
     `ip addr add ${VIP}/24 dev ens33 label ens33:0`,
 ].join(" && ");
 
-const directorDown = [`ipvsadm -D -t ${VIP}:80`, `ip addr del ${VIP}/24 dev ens33`, "modprobe -r ip_vs_rr ip_vs"].join(" && ");
+// ip_vs stays loaded: its connection entries (TIME_WAIT and the like) hold it for minutes.
+const directorDown = [`ipvsadm -D -t ${VIP}:80`, `ip addr del ${VIP}/24 dev ens33`].join(" && ");
 
 export async function applySeed000(): Promise<void> {
     for (const rs of REAL_SERVERS) await onHostOk(rs.name, realServerUp);
