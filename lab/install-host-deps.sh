@@ -7,6 +7,7 @@ packages=(
     qemu-system-x86   # the VMs (TCG; KVM when the host allows it)
     qemu-utils        # qemu-img: qcow2 base image and overlays
     mmdebstrap        # builds the guest root tree from the machine's own apt sources
+    gpg               # mmdebstrap checks the apt keyrings it is given
     e2fsprogs         # mke2fs -d: ext4 image straight from a directory, no loop mount
     cpio              # packs the tiny initramfs the VMs boot with
     xz-utils          # unpacks the kernel for direct (PVH) boot: no decompression under TCG
