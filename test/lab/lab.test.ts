@@ -91,7 +91,8 @@ describe("lab", () => {
     it("refuses a host whose key is not the pinned one (StrictHostKeyChecking=yes)", async () => {
         const rs1 = hosts.hosts.find((h) => h.name === "rs1")!;
         const rs2 = hosts.hosts.find((h) => h.name === "rs2")!;
-        const wrong = `${fs.mkdtempSync("/tmp/lab-known-")}/known_hosts`;
+        const dir = fs.mkdtempSync("/tmp/lab-known-");
+        const wrong = `${dir}/known_hosts`;
         fs.writeFileSync(wrong, `${rs1.address} ${rs2.hostPublicKey}\n`);
         const sshTo = (knownHosts: string) =>
             asClient([
@@ -102,6 +103,7 @@ describe("lab", () => {
         expect(refused.code).toBe(255);
         expect(refused.stderr).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
         expect((await sshTo(hosts.knownHostsPath)).stdout.trim()).toBe("rs1");
+        fs.rmSync(dir, { recursive: true });
     });
 
     it("reaches every host from the host's own namespace through its loopback forward", () => {
