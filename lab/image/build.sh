@@ -69,6 +69,6 @@ touch "$work/out/complete"
 rm -rf "$image"
 mv "$work/out" "$image"
 # Older recipes' images are dead weight (~400 MB each); a running lab keeps its open files.
-find "$LAB_CACHE" -maxdepth 1 -name 'image-*' ! -path "$image" -exec rm -rf {} +
+find "$LAB_CACHE" -maxdepth 1 \( -name 'image-*' -o -name 'accel-*' \) ! -name "*$key" -exec rm -rf {} +
 echo "lab image: built $image in $(( $(date +%s) - started ))s" >&2
 echo "$image"
