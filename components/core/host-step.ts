@@ -12,6 +12,12 @@ export interface HostStep {
 export const STATE_DIR = "/var/lib/pulumi-lvs";
 export const CONFIG_DIR = "/etc/pulumi-lvs";
 
+/**
+ * For the end of a delete that removed a file of ours from STATE_DIR: whichever step's delete
+ * runs last finds the directory empty and removes it (rmdir never removes anything else).
+ */
+export const REMOVE_STATE_DIR_IF_EMPTY = `rmdir ${STATE_DIR} 2>/dev/null || true`;
+
 /** Every script starts strict so a failed step fails the resource instead of half-applying. */
 export function script(lines: string[]): string {
     return ["set -eu", ...lines].join("\n") + "\n";

@@ -5,7 +5,7 @@
  */
 import type { RealServerModel } from "./cluster-model";
 import type { HostStep } from "./host-step";
-import { STATE_DIR, script } from "./host-step";
+import { REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script } from "./host-step";
 import { shellCommand } from "./shell-quote";
 import { sysctlKey, sysctlStep } from "./render-sysctl";
 import { vipAddArgv, vipStep } from "./render-vip";
@@ -55,6 +55,7 @@ function gatewayStep(gateway: string, iface: string): HostStep {
             `  if [ -n "$prev" ]; then ip route replace $prev; else ip route del default 2>/dev/null || true; fi`,
             `  rm -f ${saved}`,
             `fi`,
+            REMOVE_STATE_DIR_IF_EMPTY,
         ]),
     };
 }

@@ -3,7 +3,7 @@
  * values found before the first apply are saved once and written back on delete.
  */
 import { shellQuote } from "./shell-quote";
-import { HostStep, STATE_DIR, script, writeFile } from "./host-step";
+import { HostStep, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "./host-step";
 
 /** Slash form works for interface names with dots (VLANs) in both sysctl -w and sysctl.d. */
 export function sysctlKey(...parts: string[]): string {
@@ -40,6 +40,7 @@ export function sysctlStep(set: SysctlSet): HostStep {
         `  while IFS='=' read -r k v; do sysctl -q -w "$k=$v" || true; done < ${saved}`,
         `  rm -f ${saved}`,
         `fi`,
+        REMOVE_STATE_DIR_IF_EMPTY,
     ]);
     return { key: "sysctl", create, delete: del };
 }

@@ -135,7 +135,7 @@ async function waitForConvergence(t: HostTransport, owned: Ruleset, desired: Rul
 async function saveRules(t: HostTransport, file: string, rules: Ruleset): Promise<void> {
     const q = shellCommand([file]);
     if (rules.services.length === 0) {
-        await runChecked(t, `rm -f ${q}`);
+        await runChecked(t, `rm -f ${q}\nrmdir "$(dirname ${q})" 2>/dev/null || true`);
         return;
     }
     await runChecked(t, `mkdir -p "$(dirname ${q})" && cat > ${q}.tmp && mv ${q}.tmp ${q}`, renderRestore(rules));
