@@ -57,6 +57,8 @@ export class FakeHost implements HostTransport {
                 this.files.delete(rm[1]);
                 continue;
             }
+            // Removing the emptied state dir: the fake has no directories to remove.
+            if (/^rmdir "\$\(dirname \S+\)" 2>\/dev\/null \|\| true$/.test(line)) continue;
             const argv = shellWords(line);
             if (argv[0] !== "ipvsadm") return { code: 127, stdout: "", stderr: `fake host: unsupported command: ${line}` };
             if (argv.includes("-L") && !argv.includes("--thresholds")) this.onPoll?.();
