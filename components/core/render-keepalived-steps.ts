@@ -11,7 +11,7 @@
  *   by default) before the IpvsTable checks that they are gone.
  */
 import type { HostStep } from "./host-step";
-import { CONFIG_DIR, STATE_DIR, script, writeFile } from "./host-step";
+import { CONFIG_DIR, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "./host-step";
 import type { VipAlias } from "./cluster-model";
 import type { Ruleset } from "./ipvs-model";
 import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
@@ -103,6 +103,7 @@ function configStep(input: KeepalivedStepInput): HostStep {
         `  rm -f ${SAVED_STATE}`,
         "fi",
         `rmdir ${CONFIG_DIR} 2>/dev/null || true`,
+        REMOVE_STATE_DIR_IF_EMPTY,
     ]);
     return { key: "keepalived", create, delete: del };
 }

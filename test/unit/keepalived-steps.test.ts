@@ -129,8 +129,16 @@ describe("destroy", () => {
         expect(fs.existsSync(st("enabled"))).toBe(false);
         expect(actions()).toEqual(["systemctl stop keepalived", "systemctl disable keepalived", "ip addr del 192.168.13.100/32 dev ens33", "ipvsadm -D -t 192.168.13.100:80"]);
         expect(fs.existsSync(st("vip"))).toBe(false);
-        expect(fs.readdirSync(file("var/lib/pulumi-lvs"))).toEqual([]);
+        // Our directories go with our last file (the lab found /var/lib/pulumi-lvs left behind).
+        expect(fs.existsSync(file("var/lib/pulumi-lvs"))).toBe(false);
         expect(fs.existsSync(file("etc/pulumi-lvs"))).toBe(false);
+    });
+
+    it("leaves the state directory while another step still keeps a file there", () => {
+        run(steps.config.create);
+        fs.writeFileSync(file("var/lib/pulumi-lvs/director.sysctl-prev"), "net.ipv4.vs.expire_nodest_conn=0\n");
+        expect(run(steps.config.delete).code).toBe(0);
+        expect(fs.readdirSync(file("var/lib/pulumi-lvs"))).toEqual(["director.sysctl-prev"]);
     });
 
     it("puts back the operator's file and a keepalived that was enabled and running", () => {
