@@ -16,6 +16,7 @@ export default defineConfig({
                 test: {
                     name: "lab",
                     include: ["test/lab/**/*.test.ts"],
+                    globalSetup: ["test/support/lab-lock.ts"],
                     fileParallelism: false,
                     testTimeout: 600_000,
                     hookTimeout: 900_000,
@@ -25,6 +26,7 @@ export default defineConfig({
                 test: {
                     name: "e2e",
                     include: ["test/e2e/**/*.test.ts"],
+                    globalSetup: ["test/support/lab-lock.ts"],
                     fileParallelism: false,
                     testTimeout: 1_200_000,
                     hookTimeout: 1_800_000,
