@@ -144,6 +144,7 @@ describe.sequential("DR cluster with the real engine", () => {
             expect((await onHostOk(rs, LEFTOVERS)).trim()).toBe("");
         }
         expect((await onHostOk("director1", LEFTOVERS)).trim()).toBe("");
-        expect((await onHostOk("director1", "systemctl list-unit-files 'pulumi-lvs*' --no-legend")).trim()).toBe("");
+        // systemctl exits 1 when no unit matches, which is the outcome wanted here.
+        expect((await onHostOk("director1", "systemctl list-unit-files 'pulumi-lvs*' --no-legend || true")).trim()).toBe("");
     });
 });
