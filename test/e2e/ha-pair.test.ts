@@ -10,7 +10,7 @@
  * stamps each request and each change of the client's neighbour entry for the VIP (the new
  * master's gratuitous ARP), and faults are released over an SSH session that is already open.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { asClient, killHost, onHost, onHostOk, startHost, up, type LabHostName } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, liveEntries, writeLabStack } from "./support/lab-stack";
@@ -45,11 +45,16 @@ const STACK = "e2e-ha";
 const S = ["--stack", STACK];
 const DIRECTORS = ["director1", "director2"] as const;
 const ADVERT_INT = 1;
-/** VRRP: the backup declares the master dead after 3 adverts plus its skew time (< 1 advert); one second for the takeover itself. */
+/**
+ * The backup declares the master dead after its master-down interval, 3 adverts plus a skew of
+ * (256 - priority) / 256 adverts (3.61 s for priority 100), then adds the VIP and sends gratuitous
+ * ARP: 3 x advert_int + 1 s bounds both the takeover and the client's gap.
+ */
 const FAILOVER_BOUND = 3 * ADVERT_INT + 1;
 const CHECK = FAST_TCP_CHECK;
 const REMOVAL_BOUND = removalBound(CHECK);
-const OPERATOR_CONF = "# The operator's own keepalived.conf, from before the stack.\nglobal_defs {\n    router_id operator\n}\n";
+/** No quotes in it: it is written with printf '%s' '...'. */
+const OPERATOR_CONF = "# An operator file from before the stack.\nglobal_defs {\n    router_id operator\n}\n";
 const CONF = "/etc/keepalived/keepalived.conf";
 const LEFTOVERS =
     "ls -d /etc/sysctl.d/90-pulumi-lvs-* /etc/pulumi-lvs /var/lib/pulumi-lvs /etc/systemd/system/pulumi-lvs-* /etc/modules-load.d/pulumi-lvs-* 2>/dev/null || true";
@@ -167,7 +172,17 @@ describe.sequential("HaPair with the real engine", () => {
         }
         // director2 has an operator's file from before the stack (keepalived off): destroy must put it back.
         await onHostOk("director1", `rm -f ${CONF}`);
-        await onHostOk("director2", `mkdir -p /etc/keepalived && printf '%s' '${OPERATOR_CONF.replace(/'/g, "")}' > ${CONF}`);
+        await onHostOk("director2", `mkdir -p /etc/keepalived && printf '%s' '${OPERATOR_CONF}' > ${CONF}`);
+    });
+
+    beforeEach(({ onTestFailed }) => {
+        // What keepalived saw is the first thing to read when a scenario fails.
+        onTestFailed(async () => {
+            for (const d of DIRECTORS) {
+                const j = await onHost(d, "journalctl -u keepalived -n 60 --no-pager -o short-precise; ip -4 addr show dev ens33; ipvsadm -L -n --daemon");
+                console.log(`[diagnostics] ${d}:\n${j.stdout}${j.stderr}`);
+            }
+        });
     });
 
     afterAll(async () => {
@@ -336,6 +351,10 @@ describe.sequential("HaPair with the real engine", () => {
             expect(log).not.toMatch(/Entering (MASTER|BACKUP|FAULT) STATE|Stopping|Stopped|Starting Keepalive|Started Keepalive/);
         }
         await expectTables(3);
+        // keepalived logs "IP_VS_SO_SET_STARTDAEMON ... Daemon has already run" on each reload; the sync daemons stay as they were.
+        const backup = DIRECTORS.find((d) => d !== master)!;
+        expect(await onHostOk(master, "ipvsadm -L -n --daemon")).toMatch(/^master sync daemon \(mcast=ens33, syncid=\d+/m);
+        expect(await onHostOk(backup, "ipvsadm -L -n --daemon")).toMatch(/^backup sync daemon \(mcast=ens33, syncid=\d+/m);
     });
 
     it("6. destroy: keepalived stopped, our config gone (the operator's file back), no VIP, no entries, no files of ours", async () => {
@@ -349,7 +368,7 @@ describe.sequential("HaPair with the real engine", () => {
             expect((await onHostOk(host, LEFTOVERS)).trim(), host).toBe("");
         }
         expect((await onHost("director1", `test -e ${CONF}`)).code).not.toBe(0);
-        expect(await onHostOk("director2", `cat ${CONF}`)).toBe(OPERATOR_CONF.replace(/'/g, ""));
+        expect(await onHostOk("director2", `cat ${CONF}`)).toBe(OPERATOR_CONF);
         for (const rs of ["rs1", "rs2"] as const) {
             expect(await onHostOk(rs, "ip -4 addr show dev lo"), rs).not.toContain(VIP);
             expect((await onHostOk(rs, LEFTOVERS)).trim(), rs).toBe("");
