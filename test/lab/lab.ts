@@ -3,7 +3,7 @@
  * lab and e2e tests. Every call runs as a child process; results never throw unless the
  * name says so (`labOk`, `up`, `down`, fault hooks), so tests can assert on failures too.
  */
-import { spawn } from "child_process";
+import { runProcess } from "../support/process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -51,18 +51,7 @@ export interface RunResult {
 
 /** Runs `lab/lab.sh ARGS`; resolves with the exit code and output, whatever they are. */
 export function lab(args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
-    return new Promise((resolve) => {
-        const child = spawn("bash", [LAB_SCRIPT, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs ?? 600_000);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr });
-        });
-    });
+    return runProcess("bash", [LAB_SCRIPT, ...args], { cwd: REPO, timeoutMs: opts.timeoutMs });
 }
 
 /** Like `lab`, but rejects with the output when the command fails; resolves with stdout. */

@@ -3,7 +3,8 @@
  * process on the compiled program in bin/, with the lab's file backend and passphrase.
  * Nothing here is vitest-transformed: the engine loads and serializes the compiled code.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
+import { runProcess, type ProcessResult } from "../../support/process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -25,28 +26,11 @@ export function engineEnv(): NodeJS.ProcessEnv {
     return cachedEnv;
 }
 
-export interface CliResult {
-    code: number;
-    stdout: string;
-    stderr: string;
-    seconds: number;
-}
+export type CliResult = ProcessResult;
 
 /** Runs `pulumi ARGS` in the project; never throws, so tests can assert on failures too. */
 export function pulumi(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
-    const started = Date.now();
-    return new Promise((resolve) => {
-        const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs ?? 900_000);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 });
-        });
-    });
+    return runProcess("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env: engineEnv(), timeoutMs: opts.timeoutMs ?? 900_000 });
 }
 
 /** Like pulumi(), but fails with the CLI's output when it exits non-zero. */
