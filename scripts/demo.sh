@@ -12,7 +12,11 @@ npm run --silent lab:up
 node scripts/lab-stack-hosts.js
 # shellcheck source=pulumi-env.sh
 source scripts/pulumi-env.sh
-pulumi stack select lab --create --non-interactive >/dev/null
+# State from an earlier lab describes VMs that may have been recreated since; start the
+# stack afresh. Safe on a live cluster too: host steps are idempotent and IpvsTable adopts
+# the entries it finds that match.
+pulumi stack rm --yes --force --preserve-config --non-interactive --stack lab >/dev/null 2>&1 || true
+pulumi stack init lab --non-interactive >/dev/null
 echo "== pulumi up (stack lab)"
 pulumi up --yes --non-interactive --skip-preview --stack lab
 echo "== pulumi up done at $(elapsed)"
