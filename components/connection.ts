@@ -21,6 +21,9 @@ export function remoteConnection(h: HostAccess): command.types.input.remote.Conn
         user: ssh.user,
         privateKey: pulumi.secret(h.privateKey),
         ...(ssh.insecureSkipHostKeyCheck ? {} : { hostKey: ssh.hostKey }),
+        // Bounded like our own transport: a dead host fails `up` in a few timeouts, not minutes.
+        perDialTimeout: Math.ceil(ssh.connectTimeoutSeconds),
+        dialErrorLimit: 3,
     };
     if (ssh.bastion) {
         const b = ssh.bastion;
@@ -33,12 +36,14 @@ export function sshTarget(h: HostAccess): pulumi.Output<SshTarget> {
     const ssh = h.spec.ssh;
     return pulumi.secret(
         pulumi.output(h.privateKey).apply((privateKey): SshTarget => ({
+            name: h.name,
             host: ssh.host ?? h.spec.address,
             port: ssh.port,
             user: ssh.user,
             privateKey,
             ...(ssh.hostKey ? { hostKey: ssh.hostKey } : {}),
             insecureSkipHostKeyCheck: ssh.insecureSkipHostKeyCheck,
+            connectTimeoutSeconds: ssh.connectTimeoutSeconds,
             ...(ssh.bastion ? { bastion: { ...ssh.bastion } } : {}),
         })),
     );

@@ -88,12 +88,17 @@ async function waitForDrain(t: HostTransport, ops: IpvsOp[], drain: DrainSetting
     for (const id of waiting) report.drained.push({ dest: id, waitedSeconds: waited, activeLeft: active.get(id) ?? 0 });
 }
 
-/** Entries as a ruleset; ownership is by the ids it names, not by settings. */
-export const rulesetOf = fromEntries;
+/**
+ * The plan an apply would run against `live`: the one decision of "changed" for apply, the
+ * preview's drift probe and the config diff alike, so key order or spelling never counts.
+ */
+export function planAgainst(live: Ruleset, ownedEntries: Record<string, string>, desired: Pick<TableState, "entries" | "localAddresses">): Plan {
+    return planChanges(live, fromEntries(desired.entries), idsOf(fromEntries(ownedEntries)), { localAddresses: desired.localAddresses ?? [] });
+}
 
-/** Computes the plan without touching the host (used by diff and tests). */
-export function planFor(live: Ruleset, ownedEntries: Record<string, string>, desiredEntries: Record<string, string>): Plan {
-    return planChanges(live, fromEntries(desiredEntries), idsOf(fromEntries(ownedEntries)));
+/** True when a plan would send no ipvsadm command. */
+export function isEmptyPlan(p: Plan): boolean {
+    return p.apply.length + p.drain.length + p.remove.length === 0;
 }
 
 /**
@@ -106,11 +111,10 @@ export async function applyTable(t: HostTransport, ownedEntries: Record<string, 
     const desiredRules = fromEntries(desired.entries);
     const owned = fromEntries(ownedEntries);
     if (desired.manager === "keepalived") {
-        report.live = await waitForConvergence(t, owned, desiredRules, desired.drain.timeoutSeconds);
+        report.live = await waitForConvergence(t, ownedEntries, desired);
         return report;
     }
-    const live = await readLive(t);
-    const plan = planChanges(live, desiredRules, idsOf(owned), { localAddresses: desired.localAddresses ?? [] });
+    const plan = planAgainst(await readLive(t), ownedEntries, desired);
     report.warnings.push(...plan.warnings);
     await runOps(t, plan.apply, report.commands);
     await runOps(t, plan.drain, report.commands);
@@ -121,12 +125,12 @@ export async function applyTable(t: HostTransport, ownedEntries: Record<string, 
     return report;
 }
 
-async function waitForConvergence(t: HostTransport, owned: Ruleset, desired: Ruleset, timeoutSeconds: number): Promise<Record<string, string>> {
-    const want = JSON.stringify(toEntries(desired));
+async function waitForConvergence(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState): Promise<Record<string, string>> {
     const started = Date.now();
     for (;;) {
-        const view = ownedView(await readLive(t), owned, desired);
-        if (JSON.stringify(view) === want || Date.now() - started > timeoutSeconds * 1000) return view;
+        const live = await readLive(t);
+        const done = isEmptyPlan(planAgainst(live, ownedEntries, desired));
+        if (done || Date.now() - started > desired.drain.timeoutSeconds * 1000) return ownedView(live, fromEntries(ownedEntries), fromEntries(desired.entries));
         await sleep(1000);
     }
 }

@@ -4,10 +4,10 @@
  * methods, which the engine runs in its own process.
  */
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
-import type { HostTransport, RunResult, SshTarget } from "./transport";
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS, describeTarget, type HostTransport, type RunResult, type SshTarget } from "./transport";
 import { shellQuote } from "../core/shell-quote";
 
-type Hop = Omit<SshTarget, "bastion" | "privateKey">;
+type Hop = Omit<SshTarget, "bastion" | "privateKey" | "name" | "connectTimeoutSeconds">;
 
 function hostVerifier(hop: Hop): ConnectConfig["hostVerifier"] {
     if (hop.insecureSkipHostKeyCheck) return undefined;
@@ -16,15 +16,15 @@ function hostVerifier(hop: Hop): ConnectConfig["hostVerifier"] {
     return (key: Buffer) => key.equals(pinned);
 }
 
-function connect(hop: Hop, privateKey: string, sock?: ClientChannel): Promise<Client> {
+function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number, sock?: ClientChannel): Promise<Client> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
     const client = new SshClient();
     return new Promise((resolve, reject) => {
         client.once("ready", () => resolve(client));
         client.once("error", (err: Error) => {
-            const why = /verification failed/i.test(err.message) ? "host key does not match the pinned hostKey" : err.message;
-            reject(new Error(`ssh ${hop.user}@${hop.host}:${hop.port}: ${why}`));
+            client.end();
+            reject(new Error(`ssh ${label}: ${explain(err, timeoutMs)}`));
         });
         client.connect({
             host: hop.host,
@@ -32,11 +32,19 @@ function connect(hop: Hop, privateKey: string, sock?: ClientChannel): Promise<Cl
             username: hop.user,
             privateKey,
             hostVerifier: hostVerifier(hop),
-            readyTimeout: 30_000,
+            // Covers TCP connect, handshake and authentication: a silent host fails in this time.
+            readyTimeout: timeoutMs,
             keepaliveInterval: 10_000,
             ...(sock ? { sock } : {}),
         });
     });
+}
+
+function explain(err: Error, timeoutMs: number): string {
+    if (/verification failed/i.test(err.message)) return "host key does not match the pinned hostKey";
+    if (/Timed out while waiting for handshake/i.test(err.message)) return `unreachable: no SSH handshake within ${timeoutMs / 1000} s`;
+    if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/i.test(err.message)) return `unreachable: ${err.message}`;
+    return err.message;
 }
 
 function forward(via: Client, host: string, port: number): Promise<ClientChannel> {
@@ -57,19 +65,31 @@ function exec(client: Client, command: string, stdin?: string): Promise<RunResul
     });
 }
 
-/** Errors worth another try: the host or sshd was busy or restarting. Never a key mismatch. */
-function transient(err: Error): boolean {
-    return !/host key/i.test(err.message) && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection lost before handshake|Timed out while waiting for handshake/i.test(err.message);
+/**
+ * Errors worth another try while applying: sshd refusing or dropping the connection (it is
+ * restarting, or the host is booting) gets several; a silent host gets one more, so `up`
+ * against a dead host fails in about two connect timeouts. Never a key mismatch.
+ */
+function retriesFor(err: Error): number {
+    if (/host key/i.test(err.message)) return 0;
+    if (/ECONNREFUSED|ECONNRESET|Connection lost before handshake/i.test(err.message)) return 5;
+    if (/unreachable/i.test(err.message)) return 1;
+    return 0;
 }
 
-/** Opens an SSH session, retrying transient failures (about 20 s in all) before giving up. */
-export async function openSsh(target: SshTarget): Promise<HostTransport> {
+export interface OpenOptions {
+    /** A probe (the preview's drift check) tries once; applying retries transient failures. Default false. */
+    probe?: boolean;
+}
+
+/** Opens an SSH session; messages name the host and say why it could not be reached. */
+export async function openSsh(target: SshTarget, opts: OpenOptions = {}): Promise<HostTransport> {
     const delays = [1000, 2000, 4000, 6000, 8000];
     for (let attempt = 0; ; attempt++) {
         try {
             return await openSshOnce(target);
         } catch (e) {
-            if (attempt >= delays.length || !transient(e as Error)) throw e;
+            if (opts.probe || attempt >= retriesFor(e as Error)) throw e;
             await new Promise((r) => setTimeout(r, delays[attempt]));
         }
     }
@@ -77,15 +97,21 @@ export async function openSsh(target: SshTarget): Promise<HostTransport> {
 
 /** Opens an SSH session (through the bastion when set). Non-root users run commands via sudo -n. */
 async function openSshOnce(target: SshTarget): Promise<HostTransport> {
+    const timeoutMs = (target.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
     const clients: Client[] = [];
     let sock: ClientChannel | undefined;
-    if (target.bastion) {
-        const jump = await connect(target.bastion, target.privateKey);
-        clients.push(jump);
-        sock = await forward(jump, target.host, target.port);
+    try {
+        if (target.bastion) {
+            const jump = await connect(target.bastion, `${describeTarget(target)} via bastion ${describeTarget(target.bastion)}`, target.privateKey, timeoutMs);
+            clients.push(jump);
+            sock = await forward(jump, target.host, target.port);
+        }
+        clients.push(await connect(target, describeTarget(target), target.privateKey, timeoutMs, sock));
+    } catch (e) {
+        clients.forEach((c) => c.end());
+        throw e;
     }
-    const client = await connect(target, target.privateKey, sock);
-    clients.push(client);
+    const client = clients[clients.length - 1];
     const wrap = (cmd: string) => (target.user === "root" ? cmd : `sudo -n sh -c ${shellQuote(cmd)}`);
     return {
         run: (command, stdin) => exec(client, wrap(command), stdin),

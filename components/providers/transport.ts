@@ -14,13 +14,26 @@ export interface HostTransport {
 
 /** Plain data describing an SSH target; the private key arrives from a Pulumi secret. */
 export interface SshTarget {
+    /** The host's name in the stack, for messages ("director1"). */
+    name?: string;
     host: string;
     port: number;
     user: string;
     privateKey: string;
     hostKey?: string;
     insecureSkipHostKeyCheck?: boolean;
-    bastion?: Omit<SshTarget, "bastion" | "privateKey">;
+    /** How long one attempt may take to reach an authenticated session. Default 5 s. */
+    connectTimeoutSeconds?: number;
+    bastion?: Omit<SshTarget, "bastion" | "privateKey" | "name" | "connectTimeoutSeconds">;
+}
+
+/** The connect timeout when a target does not set one: short, so a dead host costs seconds. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+
+/** "director1 (root@127.0.0.1:22011)": how messages name a host. */
+export function describeTarget(t: Pick<SshTarget, "name" | "host" | "port" | "user">): string {
+    const where = `${t.user}@${t.host}:${t.port}`;
+    return t.name ? `${t.name} (${where})` : where;
 }
 
 /** Runs a command and throws, with the command's stderr, unless it exits 0. */

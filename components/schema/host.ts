@@ -31,6 +31,12 @@ export const sshSchema = sshHop
     .extend({
         /** Optional jump host; it uses the same private key. */
         bastion: bastionSchema.optional(),
+        /**
+         * Seconds one attempt may take to reach an authenticated session (bastion hop included).
+         * Default 5. A preview's drift probe tries once and then reports the host as unchecked;
+         * `up` tries again (once for a silent host, a few times while sshd refuses).
+         */
+        connectTimeoutSeconds: z.number().min(1, "must be 1..300 seconds").max(300, "must be 1..300 seconds").default(5),
     })
     .superRefine(requireHostKey);
 
