@@ -8,10 +8,9 @@
 import { fromEntries, toEntries } from "../core/ipvs-entries";
 import { allOps, opEntryId } from "../core/ipvs-diff";
 import { applyTable, isEmptyPlan, ownedView, planAgainst, readLive, type DrainSettings, type TableManager } from "./ipvs-table-logic";
-import { openSsh } from "./ssh-transport";
 import { emitNotice } from "./notices";
 import { sameData, storedCode } from "./same-data";
-import type { HostTransport, SshTarget } from "./transport";
+import { withHost, type OpenHost, type SshTarget } from "./transport";
 
 export interface TableProps {
     connection: SshTarget;
@@ -27,22 +26,12 @@ export interface TableOuts extends TableProps {
     lastApply: { commands: string[]; warnings: string[]; drained: { dest: string; waitedSeconds: number; activeLeft: number }[] };
 }
 
-/** Opens the host, runs `fn`, always closes. */
-async function onHost<T>(target: SshTarget, fn: (t: HostTransport) => Promise<T>, probe = false): Promise<T> {
-    const t = await openSsh(target, { probe });
-    try {
-        return await fn(t);
-    } finally {
-        await t.close();
-    }
-}
-
 const hostName = (c: SshTarget) => c.name ?? c.host;
 
 /**
- * Everything but the entries that an update would change. STORED_CODE is the provider code
- * the engine keeps in state: when it differs, an update (which runs no ipvsadm command when
- * nothing else changed) stores the new code, so destroy never runs an old copy.
+ * Everything but the entries that an update would change, the stored provider code included:
+ * when that code differs, an update (which runs no ipvsadm command if nothing else changed)
+ * stores the new code, so refresh and destroy never run an old copy.
  */
 function settingsOf(p: TableProps): unknown {
     return { connection: p.connection, manager: p.manager, drain: p.drain, rulesFile: p.rulesFile, localAddresses: p.localAddresses ?? [], code: storedCode(p) };
@@ -51,12 +40,13 @@ function settingsOf(p: TableProps): unknown {
 /**
  * The preview's look at the host: true when the live table differs from what the stack wants
  * (drift), with each drifted entry printed. A host that cannot be reached within its connect
- * timeout is reported as unchecked, never silently "unchanged".
+ * timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
-async function probeDrift(olds: TableOuts, news: TableProps): Promise<boolean> {
+async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps): Promise<boolean> {
     const host = hostName(news.connection);
     try {
-        return await onHost(
+        return await withHost(
+            open,
             news.connection,
             async (t) => {
                 const live = await readLive(t);
@@ -66,7 +56,7 @@ async function probeDrift(olds: TableOuts, news: TableProps): Promise<boolean> {
                 for (const entry of new Set(allOps(plan).map(opEntryId))) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: wanted[entry] });
                 return !isEmptyPlan(plan);
             },
-            true,
+            { probe: true },
         );
     } catch (e) {
         emitNotice({ kind: "unchecked", host, reason: (e as Error).message });
@@ -74,52 +64,55 @@ async function probeDrift(olds: TableOuts, news: TableProps): Promise<boolean> {
     }
 }
 
-async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
-    const report = await onHost(desired.connection, (t) => applyTable(t, owned, desired));
-    return { ...desired, entries: report.live, lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
+/** IpvsTable's provider, reaching hosts through `open`. */
+export function ipvsTableProvider(open: OpenHost) {
+    async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
+        const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired));
+        return { ...desired, entries: report.live, lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
+    }
+
+    return {
+        async check(_olds: TableProps, news: TableProps) {
+            try {
+                fromEntries(news.entries);
+                return { inputs: news };
+            } catch (e) {
+                return { inputs: news, failures: [{ property: "entries", reason: (e as Error).message }] };
+            }
+        },
+
+        /**
+         * Changes when the settings or connection differ (an in-place update: a new port or key
+         * never tears the table down), when the entries' plan is not empty, or when the host has
+         * drifted. keepalived writes its own table, so there the config alone decides.
+         */
+        async diff(_id: string, olds: TableOuts, news: TableProps) {
+            const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
+            const entriesChanged = !isEmptyPlan(planAgainst(fromEntries(olds.entries), olds.entries, news));
+            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, olds, news) : false;
+            return { changes: settingsChanged || entriesChanged || drifted };
+        },
+
+        async create(inputs: TableProps) {
+            const outs = await apply({}, inputs);
+            return { id: `${inputs.connection.host}:${inputs.connection.port}`, outs };
+        },
+
+        async update(_id: string, olds: TableOuts, news: TableProps) {
+            return { outs: await apply(olds.entries, news) };
+        },
+
+        async delete(_id: string, props: TableOuts) {
+            await apply(props.entries, { ...props, entries: {} });
+        },
+
+        /** Refresh: state takes the live entries as inputs, so the next preview shows drift entry by entry. */
+        async read(id: string, props?: TableOuts) {
+            if (!props) throw new Error("IpvsTable cannot be imported: it needs the connection from the stack");
+            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), fromEntries(props.entries), fromEntries({})));
+            const next = { ...props, entries: live };
+            const { lastApply: _ignored, ...inputs } = next;
+            return { id, props: next, inputs: inputs as TableOuts };
+        },
+    };
 }
-
-export const ipvsTableProvider = {
-    async check(_olds: TableProps, news: TableProps) {
-        try {
-            fromEntries(news.entries);
-            return { inputs: news };
-        } catch (e) {
-            return { inputs: news, failures: [{ property: "entries", reason: (e as Error).message }] };
-        }
-    },
-
-    /**
-     * Changes when the settings or connection differ (an in-place update: a new port or key
-     * never tears the table down), when the entries' plan is not empty, or when the host has
-     * drifted. keepalived writes its own table, so there the config alone decides.
-     */
-    async diff(_id: string, olds: TableOuts, news: TableProps) {
-        const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
-        const entriesChanged = !isEmptyPlan(planAgainst(fromEntries(olds.entries), olds.entries, news));
-        const drifted = news.manager === "ipvsadm" ? await probeDrift(olds, news) : false;
-        return { changes: settingsChanged || entriesChanged || drifted };
-    },
-
-    async create(inputs: TableProps) {
-        const outs = await apply({}, inputs);
-        return { id: `${inputs.connection.host}:${inputs.connection.port}`, outs };
-    },
-
-    async update(_id: string, olds: TableOuts, news: TableProps) {
-        return { outs: await apply(olds.entries, news) };
-    },
-
-    async delete(_id: string, props: TableOuts) {
-        await apply(props.entries, { ...props, entries: {} });
-    },
-
-    /** Refresh: state takes the live entries as inputs, so the next preview shows drift entry by entry. */
-    async read(id: string, props?: TableOuts) {
-        if (!props) throw new Error("IpvsTable cannot be imported: it needs the connection from the stack");
-        const live = await onHost(props.connection, async (t) => ownedView(await readLive(t), fromEntries(props.entries), fromEntries({})));
-        const next = { ...props, entries: live };
-        const { lastApply: _ignored, ...inputs } = next;
-        return { id, props: next, inputs: inputs as TableOuts };
-    },
-};

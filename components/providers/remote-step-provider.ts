@@ -3,9 +3,8 @@
  * A changed connection is an in-place update that runs nothing: only changed scripts run.
  */
 import { runScript } from "./remote-step-logic";
-import { openSsh } from "./ssh-transport";
 import { sameData, storedCode } from "./same-data";
-import { describeTarget, type SshTarget } from "./transport";
+import { describeTarget, withHost, type OpenHost, type SshTarget } from "./transport";
 
 export interface StepProps {
     connection: SshTarget;
@@ -19,38 +18,34 @@ export interface StepOuts extends StepProps {
     stderr: string;
 }
 
-async function run(connection: SshTarget, script: string, what: string): Promise<{ stdout: string; stderr: string }> {
-    const t = await openSsh(connection);
-    try {
-        return await runScript(t, script, `${what} on ${describeTarget(connection)}`);
-    } finally {
-        await t.close();
-    }
-}
-
 const scriptsChanged = (olds: StepProps, news: StepProps) => olds.create !== news.create || olds.update !== news.update;
 
-export const remoteStepProvider = {
-    async check(_olds: StepProps, news: StepProps) {
-        return { inputs: news };
-    },
-    async diff(_id: string, olds: StepOuts, news: StepProps) {
-        const recorded = olds.delete !== news.delete || !sameData(olds.connection, news.connection) || storedCode(olds) !== storedCode(news);
-        return { changes: scriptsChanged(olds, news) || recorded };
-    },
-    async create(inputs: StepProps) {
-        const out = await run(inputs.connection, inputs.create, "create");
-        return { id: `${inputs.connection.host}:${inputs.connection.port}`, outs: { ...inputs, ...out } };
-    },
-    async update(_id: string, olds: StepOuts, news: StepProps) {
-        // A changed delete script, connection or stored code is only recorded, for later operations.
-        const out = scriptsChanged(olds, news) ? await run(news.connection, news.update, "update") : { stdout: olds.stdout, stderr: olds.stderr };
-        return { outs: { ...news, ...out } };
-    },
-    async delete(_id: string, props: StepOuts) {
-        await run(props.connection, props.delete, "delete");
-    },
-    async read(id: string, props: StepOuts) {
-        return { id, props };
-    },
-};
+/** RemoteStep's provider, reaching hosts through `open`. */
+export function remoteStepProvider(open: OpenHost) {
+    const run = (connection: SshTarget, script: string, what: string) => withHost(open, connection, (t) => runScript(t, script, `${what} on ${describeTarget(connection)}`));
+
+    return {
+        async check(_olds: StepProps, news: StepProps) {
+            return { inputs: news };
+        },
+        async diff(_id: string, olds: StepOuts, news: StepProps) {
+            const recorded = olds.delete !== news.delete || !sameData(olds.connection, news.connection) || storedCode(olds) !== storedCode(news);
+            return { changes: scriptsChanged(olds, news) || recorded };
+        },
+        async create(inputs: StepProps) {
+            const out = await run(inputs.connection, inputs.create, "create");
+            return { id: `${inputs.connection.host}:${inputs.connection.port}`, outs: { ...inputs, ...out } };
+        },
+        async update(_id: string, olds: StepOuts, news: StepProps) {
+            // A changed delete script, connection or stored code is only recorded, for later operations.
+            const out = scriptsChanged(olds, news) ? await run(news.connection, news.update, "update") : { stdout: olds.stdout, stderr: olds.stderr };
+            return { outs: { ...news, ...out } };
+        },
+        async delete(_id: string, props: StepOuts) {
+            await run(props.connection, props.delete, "delete");
+        },
+        async read(id: string, props: StepOuts) {
+            return { id, props };
+        },
+    };
+}

@@ -43,11 +43,11 @@ export function runtimeProvider<K extends keyof Runtime>(kind: K): Runtime[K] {
     // Each method looks the runtime up when it runs: the provider process loads it once (require caches it).
     const p = () => loadRuntime()[kind] as Runtime[keyof Runtime];
     return {
-        check: (olds: never, news: never) => p().check(olds, news),
-        diff: (id: string, olds: never, news: never) => p().diff(id, olds, news),
-        create: (inputs: never) => p().create(inputs),
-        update: (id: string, olds: never, news: never) => p().update(id, olds, news),
-        delete: (id: string, props: never) => p().delete(id, props),
-        read: (id: string, props: never) => p().read(id, props),
+        check: async (olds: never, news: never) => p().check(olds, news),
+        diff: async (id: string, olds: never, news: never) => p().diff(id, olds, news),
+        create: async (inputs: never) => p().create(inputs),
+        update: async (id: string, olds: never, news: never) => p().update(id, olds, news),
+        delete: async (id: string, props: never) => p().delete(id, props),
+        read: async (id: string, props: never) => p().read(id, props),
     } as Runtime[K];
 }

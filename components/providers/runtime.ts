@@ -4,11 +4,12 @@
  */
 import { ipvsTableProvider } from "./ipvs-table-provider";
 import { remoteStepProvider } from "./remote-step-provider";
+import { openSsh } from "./ssh-transport";
 
-export const ipvsTable = ipvsTableProvider;
-export const remoteStep = remoteStepProvider;
+export const ipvsTable = ipvsTableProvider(openSsh);
+export const remoteStep = remoteStepProvider(openSsh);
 
 export interface Runtime {
-    ipvsTable: typeof ipvsTableProvider;
-    remoteStep: typeof remoteStepProvider;
+    ipvsTable: typeof ipvsTable;
+    remoteStep: typeof remoteStep;
 }

@@ -4,7 +4,7 @@
  * methods, which the engine runs in its own process.
  */
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
-import { DEFAULT_CONNECT_TIMEOUT_SECONDS, describeTarget, type HostTransport, type RunResult, type SshTarget } from "./transport";
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS, describeTarget, type HostTransport, type OpenOptions, type RunResult, type SshTarget } from "./transport";
 import { shellQuote } from "../core/shell-quote";
 
 type Hop = Omit<SshTarget, "bastion" | "privateKey" | "name" | "connectTimeoutSeconds">;
@@ -26,17 +26,22 @@ function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number,
             client.end();
             reject(new Error(`ssh ${label}: ${explain(err, timeoutMs)}`));
         });
-        client.connect({
-            host: hop.host,
-            port: hop.port,
-            username: hop.user,
-            privateKey,
-            hostVerifier: hostVerifier(hop),
-            // Covers TCP connect, handshake and authentication: a silent host fails in this time.
-            readyTimeout: timeoutMs,
-            keepaliveInterval: 10_000,
-            ...(sock ? { sock } : {}),
-        });
+        try {
+            client.connect({
+                host: hop.host,
+                port: hop.port,
+                username: hop.user,
+                privateKey,
+                hostVerifier: hostVerifier(hop),
+                // Covers TCP connect, handshake and authentication: a silent host fails in this time.
+                readyTimeout: timeoutMs,
+                keepaliveInterval: 10_000,
+                ...(sock ? { sock } : {}),
+            });
+        } catch (e) {
+            // A key ssh2 cannot parse, say: thrown before any connection, and still about this host.
+            reject(new Error(`ssh ${label}: ${(e as Error).message}`));
+        }
     });
 }
 
@@ -75,11 +80,6 @@ function retriesFor(err: Error): number {
     if (/ECONNREFUSED|ECONNRESET|Connection lost before handshake/i.test(err.message)) return 5;
     if (/unreachable/i.test(err.message)) return 1;
     return 0;
-}
-
-export interface OpenOptions {
-    /** A probe (the preview's drift check) tries once; applying retries transient failures. Default false. */
-    probe?: boolean;
 }
 
 /** Opens an SSH session; messages name the host and say why it could not be reached. */

@@ -42,3 +42,21 @@ export async function runChecked(t: HostTransport, command: string, stdin?: stri
     if (r.code !== 0) throw new Error(`command failed (exit ${r.code}): ${command.split("\n")[0]}\n${r.stderr.trim()}`);
     return r.stdout;
 }
+
+export interface OpenOptions {
+    /** A probe (the preview's drift check) tries once; applying retries transient failures. Default false. */
+    probe?: boolean;
+}
+
+/** How a provider reaches a host: openSsh in the provider process, an in-memory host in tests. */
+export type OpenHost = (target: SshTarget, opts?: OpenOptions) => Promise<HostTransport>;
+
+/** Opens the host, runs `fn`, always closes. */
+export async function withHost<T>(open: OpenHost, target: SshTarget, fn: (t: HostTransport) => Promise<T>, opts: OpenOptions = {}): Promise<T> {
+    const t = await open(target, opts);
+    try {
+        return await fn(t);
+    } finally {
+        await t.close();
+    }
+}

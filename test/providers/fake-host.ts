@@ -4,7 +4,7 @@
  * so a new kind of command cannot slip past the tests unexercised.
  */
 import type { HostTransport, RunResult } from "../../components/providers/transport";
-import { FakeIpvsadm } from "./fake-ipvsadm";
+import { FakeIpvsadm, type FakeIpvsadmOptions } from "./fake-ipvsadm";
 
 /** Splits one line of shellQuote output into words (plain words and '...' with '\'' escapes). */
 export function shellWords(line: string): string[] {
@@ -36,11 +36,15 @@ export function shellWords(line: string): string[] {
 }
 
 export class FakeHost implements HostTransport {
-    readonly ipvsadm = new FakeIpvsadm();
+    readonly ipvsadm: FakeIpvsadm;
     readonly files = new Map<string, string>();
     readonly commands: string[] = [];
     /** Called before each ipvsadm -L poll, so tests can let connections finish over time. */
     onPoll?: () => void;
+
+    constructor(opts: FakeIpvsadmOptions = {}) {
+        this.ipvsadm = new FakeIpvsadm(opts);
+    }
 
     async run(command: string, stdin?: string): Promise<RunResult> {
         this.commands.push(command);

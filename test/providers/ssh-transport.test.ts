@@ -1,0 +1,70 @@
+/**
+ * Connect failures are bounded and name the host, on loopback only: a listener that accepts
+ * and never speaks stands for a host whose link is cut behind a forward (the lab's case), a
+ * closed port for a host whose sshd is down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as net from "net";
+import { openSsh } from "../../components/providers/ssh-transport";
+import type { SshTarget } from "../../components/providers/transport";
+import { utils } from "ssh2";
+
+let silent: net.Server;
+let silentPort = 0;
+let closedPort = 0;
+const sockets: net.Socket[] = [];
+
+beforeAll(async () => {
+    silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    silentPort = (silent.address() as net.AddressInfo).port;
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    closedPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+});
+afterAll(async () => {
+    sockets.forEach((s) => s.destroy());
+    await new Promise<void>((r) => silent.close(() => r()));
+});
+
+const KEY = utils.generateKeyPairSync("ed25519").private;
+const target = (port: number, connectTimeoutSeconds: number): SshTarget => ({ name: "director1", host: "127.0.0.1", port, user: "root", privateKey: KEY, insecureSkipHostKeyCheck: true, connectTimeoutSeconds });
+
+async function failure(t: SshTarget, probe: boolean): Promise<{ message: string; seconds: number }> {
+    const started = Date.now();
+    try {
+        await openSsh(t, { probe });
+    } catch (e) {
+        return { message: (e as Error).message, seconds: (Date.now() - started) / 1000 };
+    }
+    throw new Error("connected, but nothing listens as sshd there");
+}
+
+describe("SSH connect failures", () => {
+    it("a silent host fails a probe after one connect timeout, naming the host", async () => {
+        const f = await failure(target(silentPort, 1), true);
+        expect(f.message).toBe(`ssh director1 (root@127.0.0.1:${silentPort}): unreachable: no SSH handshake within 1 s`);
+        expect(f.seconds).toBeGreaterThanOrEqual(0.9);
+        expect(f.seconds).toBeLessThan(3);
+    });
+
+    it("a silent host fails an apply after one retry, not after minutes", async () => {
+        const f = await failure(target(silentPort, 1), false);
+        expect(f.message).toContain("director1");
+        // two timeouts and the one-second pause between them
+        expect(f.seconds).toBeGreaterThanOrEqual(2.9);
+        expect(f.seconds).toBeLessThan(6);
+    });
+
+    it("a key ssh2 cannot read fails naming the host", async () => {
+        const f = await failure({ ...target(closedPort, 5), privateKey: "not a key" }, false);
+        expect(f.message).toBe(`ssh director1 (root@127.0.0.1:${closedPort}): Cannot parse privateKey: Unsupported key format`);
+    });
+
+    it("a refused connection fails a probe at once, saying so", async () => {
+        const f = await failure(target(closedPort, 5), true);
+        expect(f.message).toMatch(new RegExp(`^ssh director1 \\(root@127\\.0\\.0\\.1:${closedPort}\\): unreachable: .*ECONNREFUSED`));
+        expect(f.seconds).toBeLessThan(1);
+    });
+});
