@@ -58,7 +58,7 @@ export class Director extends pulumi.ComponentResource {
             ? checkedTable(prefix, host, this.model, groups, root, { parent: this, dependsOn: [sysctl] })
             : new IpvsTable(
                   `${prefix}-ipvs`,
-                  { connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: options.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
+                  { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: options.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
                   { parent: this, dependsOn: [install] },
               );
         stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, this.table] });

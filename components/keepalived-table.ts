@@ -28,7 +28,7 @@ export function keepalivedTable(prefix: string, host: HostAccess, steps: Keepali
     const config = stepCommand(prefix, host, steps.config, { parent, dependsOn: [install], secret: opts.secretConfig });
     const table = new IpvsTable(
         `${prefix}-ipvs`,
-        { connection: sshTarget(host), entries: toEntries(ruleset), manager: "keepalived", drain: { ...KEEPALIVED_SETTLE }, rulesFile: OWNED_RULES_FILE },
+        { host: host.name, connection: sshTarget(host), entries: toEntries(ruleset), manager: "keepalived", drain: { ...KEEPALIVED_SETTLE }, rulesFile: OWNED_RULES_FILE },
         { parent, dependsOn: [config] },
     );
     stepCommand(prefix, host, steps.enable, { parent, dependsOn: [table] });

@@ -95,7 +95,7 @@ cmd_down() {
     t0=$(now)
     lab_lock
     if [ -d "$LAB_STATE" ]; then
-        for name in $(lab_host_names); do forward_stop "$name"; done
+        forward_stop_all
         # All VMs at once: they hold no state worth a clean shutdown.
         for name in $(lab_host_names); do
             if pid=$(vm_pid "$name"); then kill -KILL "$pid" 2>/dev/null || true; fi
@@ -195,6 +195,10 @@ cmd_reboot() {
     return 1
 }
 
+need_port() { [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1024 ] && [ "$1" -le 65535 ] || { echo "lab: which loopback port (1024-65535)?" >&2; exit 2; }; }
+cmd_forward() { need_host "$@"; need_port "${2:-}"; lab_lock; forward_ensure "$1" "$2"; echo "lab: $1 also on 127.0.0.1:$2"; }
+cmd_unforward() { need_host "$@"; lab_lock; forward_stop "$1" "${2:-}"; echo "lab: forward 127.0.0.1:${2:-$(forward_port "$1")} to $1 stopped"; }
+
 cmd_cut() { need_host "$@"; link_cut "$host_tap"; echo "lab: $1 link cut"; }
 cmd_restore() { need_host "$@"; link_restore "$host_tap"; echo "lab: $1 link restored"; }
 
@@ -217,6 +221,8 @@ usage: lab/lab.sh <command> [args]
   up | down | status | image       bring the lab up (idempotent) / remove it all / show it / build the image
   stop|kill|start|restart|reboot HOST   clean poweroff / SIGKILL qemu / boot / stop+start / guest reboot
   cut|restore HOST                 take the host's switch port (tap) down / up again
+  forward HOST PORT                another loopback forward to the host's sshd (its "SSH port" changes)
+  unforward HOST [PORT]            stop a forward (default: the host's standard one)
   ssh HOST [--] [command...]       run a command on a host (lab key, pinned host key)
   client [--] [command...]         run a command as the client, inside namespace $LAB_NETNS
 hosts: $(lab_host_names | tr '\n' ' ')
@@ -226,7 +232,7 @@ USAGE
 command=${1:-}
 [ $# -gt 0 ] && shift
 case "$command" in
-    up|down|status|image|stop|kill|start|restart|reboot|cut|restore|ssh|client) "cmd_$command" "$@" ;;
+    up|down|status|image|stop|kill|start|restart|reboot|cut|restore|forward|unforward|ssh|client) "cmd_$command" "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
 esac

@@ -13,6 +13,8 @@ import { sameData, storedCode } from "./same-data";
 import { withHost, type OpenHost, type SshTarget } from "./transport";
 
 export interface TableProps {
+    /** The host's name in the stack (plain text in previews; older states lack it). */
+    host?: string;
     connection: SshTarget;
     entries: Record<string, string>;
     manager: TableManager;
@@ -26,7 +28,7 @@ export interface TableOuts extends TableProps {
     lastApply: { commands: string[]; warnings: string[]; drained: { dest: string; waitedSeconds: number; activeLeft: number }[] };
 }
 
-const hostName = (c: SshTarget) => c.name ?? c.host;
+const hostName = (p: TableProps) => p.host ?? p.connection.name ?? p.connection.host;
 
 /**
  * Everything but the entries that an update would change, the stored provider code included:
@@ -43,7 +45,7 @@ function settingsOf(p: TableProps): unknown {
  * timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
 async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps): Promise<boolean> {
-    const host = hostName(news.connection);
+    const host = hostName(news);
     try {
         return await withHost(
             open,

@@ -11,6 +11,8 @@ import type { TableOuts } from "./ipvs-table-provider";
 import { runtimeProvider } from "./runtime-loader";
 
 export interface IpvsTableArgs {
+    /** The host's name in the stack, shown in plain text in the preview (the connection is a secret). */
+    host: pulumi.Input<string>;
     connection: pulumi.Input<SshTarget>;
     entries: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** "ipvsadm" (default): this resource writes the table. "keepalived": keepalived writes it; this one shows and verifies. */
@@ -28,6 +30,7 @@ export class IpvsTable extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: IpvsTableArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
+            host: args.host,
             connection: pulumi.secret(args.connection),
             entries: args.entries,
             manager: args.manager ?? "ipvsadm",

@@ -207,7 +207,7 @@ describe("lab", () => {
     it("repairs a half-up lab: a killed VM, a deleted tap and a dead forward", async () => {
         await killHost("rs1");
         sh("ip -n lvslab link del tap-rs1");
-        const forwardPid = fs.readFileSync("/var/tmp/pulumi-lvs-lab/forwards/director2.pid", "utf8").trim();
+        const forwardPid = fs.readFileSync("/var/tmp/pulumi-lvs-lab/forwards/director2@22110.pid", "utf8").trim();
         sh(`kill -- -${forwardPid}`);
         const out = await up();
         expect(out).toMatch(/lab: booting rs1 \(/);
