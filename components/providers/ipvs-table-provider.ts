@@ -40,22 +40,24 @@ function settingsOf(p: TableProps): unknown {
 }
 
 /**
- * The preview's look at the host: true when the live table differs from what the stack wants
- * (drift), with each drifted entry printed. A host that cannot be reached within its connect
- * timeout (one attempt) is printed as unchecked, never silently "unchanged".
+ * The preview's look at the host: true when the live table differs from what state records
+ * (drift, which `up` puts back), with each drifted entry printed. Config changes are the
+ * engine's own diff and are not repeated here. A host that cannot be reached within its
+ * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
 async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps): Promise<boolean> {
     const host = hostName(news);
+    const recorded = { entries: olds.entries, localAddresses: news.localAddresses };
     try {
         return await withHost(
             open,
             news.connection,
             async (t) => {
                 const live = await readLive(t);
-                const plan = planAgainst(live, olds.entries, news);
-                const liveView = ownedView(live, fromEntries(olds.entries), fromEntries(news.entries));
-                const wanted = toEntries(fromEntries(news.entries));
-                for (const entry of new Set(allOps(plan).map(opEntryId))) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: wanted[entry] });
+                const plan = planAgainst(live, olds.entries, recorded);
+                const liveView = ownedView(live, fromEntries(olds.entries), fromEntries({}));
+                const stateView = toEntries(fromEntries(olds.entries));
+                for (const entry of new Set(allOps(plan).map(opEntryId))) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: stateView[entry] });
                 return !isEmptyPlan(plan);
             },
             { probe: true },

@@ -6,19 +6,20 @@
  */
 export type Notice =
     | { kind: "unchecked"; host: string; reason: string }
+    /** `live` on the host differs from `stack`, what the stack's state records; absent values are undefined. */
     | { kind: "drift"; host: string; entry: string; live?: string; stack?: string };
 
 const PREFIX = "pulumi-lvs:";
 const value = (v: string | undefined) => (v === undefined ? "absent" : JSON.stringify(v));
 const UNCHECKED = /^pulumi-lvs: unchecked (\S+): drift not checked: (.*)$/;
-const DRIFT = /^pulumi-lvs: drift on (\S+): (.+) is ("(?:[^"\\]|\\.)*"|absent) on the host, ("(?:[^"\\]|\\.)*"|absent) in the stack$/;
+const DRIFT = /^pulumi-lvs: drift on (\S+): (.+) is ("(?:[^"\\]|\\.)*"|absent) on the host, ("(?:[^"\\]|\\.)*"|absent) in the stack's state$/;
 
 export function formatNotice(n: Notice): string {
     switch (n.kind) {
         case "unchecked":
             return `${PREFIX} unchecked ${n.host}: drift not checked: ${n.reason.replace(/\s*\n\s*/g, " ")}`;
         case "drift":
-            return `${PREFIX} drift on ${n.host}: ${n.entry} is ${value(n.live)} on the host, ${value(n.stack)} in the stack`;
+            return `${PREFIX} drift on ${n.host}: ${n.entry} is ${value(n.live)} on the host, ${value(n.stack)} in the stack's state`;
     }
 }
 

@@ -5,8 +5,8 @@
  * checkout (or installed package) that the engine runs in. Any clone at any path, and the same
  * clone after its code changed and was rebuilt, can then use the state.
  *
- * The engine starts the provider process in the program's directory, as it does for the
- * language host, so that is where the package is looked for.
+ * The engine starts the provider process in the program's directory (Pulumi.yaml's `main`,
+ * bin/ here), so the package is looked for from there.
  */
 import type { Runtime } from "./runtime";
 
@@ -14,22 +14,29 @@ import type { Runtime } from "./runtime";
 export const RUNTIME_MODULE = "bin/components/providers/runtime.js";
 export const PACKAGE_NAME = "pulumi-lvs";
 
-/** The provider runtime of the package in (or installed under) the current directory. */
+/**
+ * The provider runtime of the package the program uses: installed as a dependency of the
+ * program, or the checkout the program itself lives in.
+ */
 export function loadRuntime(): Runtime {
     const path = require("path") as typeof import("path");
     const fs = require("fs") as typeof import("fs");
     const cwd = process.cwd();
     let root: string | undefined;
     try {
-        if ((JSON.parse(fs.readFileSync(path.join(cwd, "package.json"), "utf8")) as { name?: string }).name === PACKAGE_NAME) root = cwd;
+        root = path.dirname(require.resolve(`${PACKAGE_NAME}/package.json`, { paths: [cwd] }));
     } catch {
-        // No package.json here: look for the package as a dependency below.
+        // Not a dependency: the program is this package's own (cwd is its `main` directory, or below it).
+        for (let dir = cwd; !root; dir = path.dirname(dir)) {
+            try {
+                if ((JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string }).name === PACKAGE_NAME) root = dir;
+            } catch {
+                // No package.json here: keep looking upwards.
+            }
+            if (path.dirname(dir) === dir) break;
+        }
     }
-    try {
-        root ??= path.dirname(require.resolve(`${PACKAGE_NAME}/package.json`, { paths: [cwd] }));
-    } catch {
-        throw new Error(`${PACKAGE_NAME}: the package is neither ${cwd} nor installed there. Fix: run pulumi in the project directory after npm install.`);
-    }
+    if (!root) throw new Error(`${PACKAGE_NAME}: the package is neither installed for the program in ${cwd} nor a folder above it. Fix: run pulumi in the project directory after npm install.`);
     const file = path.join(root, RUNTIME_MODULE);
     if (!fs.existsSync(file)) throw new Error(`${PACKAGE_NAME}: ${file} is missing. Fix: run \`npm run build\` in ${root}.`);
     return require(file) as Runtime;

@@ -98,6 +98,14 @@ describe("IpvsTable provider: diff", () => {
         ]);
     });
 
+    it("a config change on an undrifted host is the engine's diff alone: no drift is printed", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await upOn(host);
+        const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
+        expect((await provider.diff("id", outs, props(weight))).changes).toBe(true);
+        expect(printed.join("")).toBe("");
+    });
+
     it("an unreachable host is printed as unchecked, with the reason, and is not reported as a change", async () => {
         const host = new FakeHost({ localAddresses: [DIRECTOR] });
         const { outs } = await upOn(host);

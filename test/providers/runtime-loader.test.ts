@@ -52,12 +52,12 @@ describe("the provider code kept in state", () => {
         expect(await storedText("ipvsTable")).toBe(await storedText("ipvsTable"));
     });
 
-    it("loads the runtime of the checkout it runs in, at any path", async () => {
+    it("loads the runtime of the checkout it runs in, at any path, from the program's main directory (bin/) as the engine starts it", async () => {
         const text = await storedText("ipvsTable");
         for (const where of ["clone-a", "elsewhere/clone-b"]) {
             const dir = path.join(tmp, where);
             fakePackage(dir, "pulumi-lvs", where);
-            expect(runStored(text, dir)).toEqual({ ok: true, out: JSON.stringify({ marker: where, args: 3 }) });
+            for (const cwd of [path.join(dir, "bin"), dir]) expect(runStored(text, cwd)).toEqual({ ok: true, out: JSON.stringify({ marker: where, args: 3 }) });
         }
     });
 
@@ -77,6 +77,6 @@ describe("the provider code kept in state", () => {
         expect(runStored(text, unbuilt).out).toMatch(/is missing\. Fix: run `npm run build`/);
         const nowhere = path.join(tmp, "nowhere");
         fs.mkdirSync(nowhere, { recursive: true });
-        expect(runStored(text, nowhere).out).toMatch(/neither .* nor installed there\. Fix: run pulumi in the project directory/);
+        expect(runStored(text, nowhere).out).toMatch(/neither installed for the program in .* nor a folder above it\. Fix: run pulumi in the project directory/);
     });
 });

@@ -28,13 +28,21 @@ export function engineEnv(): NodeJS.ProcessEnv {
 
 export type CliResult = ProcessResult;
 
+export interface PulumiOptions {
+    timeoutMs?: number;
+    /** The project directory (a checkout). Default: this one. */
+    cwd?: string;
+    /** Set on top of the engine's environment, e.g. another PULUMI_BACKEND_URL. */
+    env?: NodeJS.ProcessEnv;
+}
+
 /** Runs `pulumi ARGS` in the project; never throws, so tests can assert on failures too. */
-export function pulumi(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
-    return runProcess("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env: engineEnv(), timeoutMs: opts.timeoutMs ?? 900_000 });
+export function pulumi(args: string[], opts: PulumiOptions = {}): Promise<CliResult> {
+    return runProcess("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: opts.cwd ?? ROOT, env: { ...engineEnv(), ...opts.env }, timeoutMs: opts.timeoutMs ?? 900_000 });
 }
 
 /** Like pulumi(), but fails with the CLI's output when it exits non-zero. */
-export async function pulumiOk(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+export async function pulumiOk(args: string[], opts: PulumiOptions = {}): Promise<CliResult> {
     const r = await pulumi(args, opts);
     if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`);
     return r;
@@ -45,9 +53,9 @@ export function assertBuilt(): void {
     if (!fs.existsSync(path.join(ROOT, "bin", "index.js"))) throw new Error("bin/index.js is missing: run `npm run build` (npm run test:e2e does)");
 }
 
-/** Writes stacks/Pulumi.<stack>.yaml (JSON is YAML) with the given config; e2e stacks are git-ignored. */
-export function writeStackConfig(stack: string, config: Record<string, unknown>): void {
-    fs.writeFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), JSON.stringify({ config }, null, 2) + "\n");
+/** Writes stacks/Pulumi.<stack>.yaml (JSON is YAML) with the given config, in this checkout or `root`; e2e stacks are git-ignored. */
+export function writeStackConfig(stack: string, config: Record<string, unknown>, root = ROOT): void {
+    fs.writeFileSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`), JSON.stringify({ config }, null, 2) + "\n");
 }
 
 /** A fresh stack: removes any leftover of an earlier run (state only; hosts are cleaned by the test). */

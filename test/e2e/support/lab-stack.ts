@@ -24,12 +24,25 @@ export function drCluster(pool: PoolMember[]): Record<string, unknown> {
     };
 }
 
-export function writeLabStack(stack: string, cluster: Record<string, unknown>): void {
-    const lab = readLabHosts();
-    writeStackConfig(stack, {
-        "pulumi-lvs:sshPrivateKeyFile": lab.privateKeyPath,
-        "pulumi-lvs:cluster": { ...cluster, hosts: stackHosts(lab) },
-    });
+/** The lab's hosts as a stack takes them, with per-host changes (say, another SSH port). */
+export type HostOverrides = Partial<Record<LabHostName, { ssh?: Record<string, unknown> }>>;
+
+export function labStackHosts(overrides: HostOverrides = {}): Record<string, unknown> {
+    const hosts = stackHosts(readLabHosts()) as Record<string, { ssh: Record<string, unknown> }>;
+    for (const [name, o] of Object.entries(overrides)) hosts[name] = { ...hosts[name], ssh: { ...hosts[name].ssh, ...o.ssh } };
+    return hosts;
+}
+
+/** Writes the stack's config for the lab, in this checkout or `root`. */
+export function writeLabStack(stack: string, cluster: Record<string, unknown>, opts: { root?: string; hosts?: HostOverrides } = {}): void {
+    writeStackConfig(
+        stack,
+        {
+            "pulumi-lvs:sshPrivateKeyFile": readLabHosts().privateKeyPath,
+            "pulumi-lvs:cluster": { ...cluster, hosts: labStackHosts(opts.hosts) },
+        },
+        opts.root,
+    );
 }
 
 /** The director's live table as entries (ipvsadm -S -n), optionally only those under VIP. */
