@@ -5,6 +5,7 @@
  * command in ci-preview.ts runs the preview and prints this.
  */
 import { parseNotices } from "../providers/notices";
+import { fromEntries, toEntries } from "../core/ipvs-entries";
 
 /** The parts of the engine's preview JSON this reads. */
 export interface PreviewJson {
@@ -51,8 +52,20 @@ const typeOf = (urn: string) => {
 };
 const entriesOf = (s?: StepState) => (s?.inputs?.entries ?? {}) as Record<string, string>;
 
+/** The keys of both, in the table's own order (services, then their real servers, by address as numbers). */
+function tableOrder(before: Record<string, string>, after: Record<string, string>): string[] {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    try {
+        const ordered = Object.keys(toEntries(fromEntries({ ...before, ...after })));
+        if (ordered.length === keys.length && keys.every((k) => ordered.includes(k))) return ordered;
+    } catch {
+        // Entries the model does not read (an older state's spelling): plain text order still lists them all.
+    }
+    return keys.sort();
+}
+
 function entryChanges(before: Record<string, string>, after: Record<string, string>): EntryChange[] {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    const keys = tableOrder(before, after);
     return keys.filter((k) => before[k] !== after[k]).map((k) => ({ entry: k, ...(k in before ? { before: before[k] } : {}), ...(k in after ? { after: after[k] } : {}) }));
 }
 

@@ -204,6 +204,9 @@ describe.sequential("HaPair with the real engine", () => {
         const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", ...S])).stdout) as { haPairs: Record<string, Record<string, Record<string, string>>> };
         for (const d of DIRECTORS) expect(outputs.haPairs["web-ha"][d]).toEqual(desired());
         for (const d of DIRECTORS) expect((await onHostOk(d, `head -1 ${CONF}`)).trim()).toMatch(/^# Managed by pulumi-lvs/);
+        // Nothing changed since: the preview is a no-op (keepalived's table is judged by the plan, not by key order).
+        const noop = await pulumiOk(["preview", "--expect-no-changes", ...S]);
+        report("no-op preview of the HA pair", noop.seconds);
         // syncConnections (the default): the master sends connection state, the backup receives it.
         expect(await onHostOk("director1", "ipvsadm -L -n --daemon")).toMatch(/^master sync daemon \(mcast=ens33, syncid=\d+/m);
         expect(await onHostOk("director2", "ipvsadm -L -n --daemon")).toMatch(/^backup sync daemon \(mcast=ens33, syncid=\d+/m);

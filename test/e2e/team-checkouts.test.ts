@@ -127,7 +127,7 @@ describe.sequential("one stack, two checkouts, a shared backend", () => {
         }
     });
 
-    it("5. a weight change made in clone B: the CI command lists exactly that entry, and up from B applies it", async () => {
+    it("5. a weight change made in clone B: the CI command lists exactly that entry; up with director1 cut off fails naming it; once back, up from B applies it", async () => {
         writeLabStack(STACK, cluster(5), { root: b.dir });
         const ci = await b.previewCi(S);
         report("CI command with one change", ci.seconds);
@@ -136,8 +136,23 @@ describe.sequential("one stack, two checkouts, a shared backend", () => {
         expect(rows).toEqual(["| ~ | `-a -t 192.168.13.102:3306 -r 192.168.13.112:3306` | `-g -w 3` | `-g -w 5` |"]);
         expect(ci.stdout).toContain("#### director1");
         expect(ci.stdout).not.toContain("#### Other resources");
-        await b.pulumiOk(["up", "--yes", "--skip-preview", ...S]);
+
+        await cutLink("director1");
+        let failed;
+        try {
+            failed = await b.pulumi(["up", "--yes", "--skip-preview", ...S]);
+        } finally {
+            await restoreLink("director1");
+        }
+        report("up failing on unreachable director1", failed.seconds);
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout + failed.stderr).toMatch(/ssh director1 \(root@127\.0\.0\.1:22111\): unreachable: no SSH handshake within 5 s/);
+        expect((await ourEntries())["-a -t 192.168.13.102:3306 -r 192.168.13.112:3306"]).toBe("-g -w 3");
+
+        const u = await b.pulumiOk(["up", "--yes", "--skip-preview", ...S]);
+        report("up after director1 is back", u.seconds);
         expect((await ourEntries())["-a -t 192.168.13.102:3306 -r 192.168.13.112:3306"]).toBe("-g -w 5");
+        await b.pulumiOk(["preview", "--expect-no-changes", ...S]);
     });
 
     it("6. a new SSH port for director1 is an in-place update: no request fails, counters survive, and the old port is no longer needed", async () => {
@@ -168,7 +183,11 @@ describe.sequential("one stack, two checkouts, a shared backend", () => {
         expect(p.stdout + p.stderr).not.toContain("unchecked director1");
     });
 
-    it("7. destroy from clone B, over the new port, leaves every host clean", async () => {
+    it("7. destroy from clone B, over the new port and after B's code changed and was rebuilt, leaves every host clean", async () => {
+        const logic = path.join(b.dir, "components", "providers", "ipvs-table-logic.ts");
+        fs.appendFileSync(logic, "\n/** A change made in clone B after up: destroy runs the rebuilt code. */\nexport const CHANGED_IN_CLONE_B = true;\n");
+        b.rebuild();
+        expect(fs.readFileSync(path.join(b.dir, "bin", "components", "providers", "ipvs-table-logic.js"), "utf8")).toContain("CHANGED_IN_CLONE_B");
         const d = await b.pulumiOk(["destroy", "--yes", "--skip-preview", ...S]);
         report("destroy from clone B", d.seconds);
         expect(await ourEntries()).toEqual({});

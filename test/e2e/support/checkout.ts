@@ -16,6 +16,8 @@ export interface Checkout {
     pulumiOk(args: string[], opts?: PulumiOptions): Promise<CliResult>;
     /** `npm run preview:ci -- ARGS` as the README's CI recipe runs it, in this checkout. */
     previewCi(args: string[]): Promise<CliResult>;
+    /** Compiles this checkout's code again. */
+    rebuild(): void;
 }
 
 /** Copies the project to `dir`, builds it there, and points its engine at `backendDir`. */
@@ -26,11 +28,13 @@ export function makeCheckout(dir: string, backendDir: string): Checkout {
         fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     }
     execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
-    execFileSync(process.execPath, [path.join(dir, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: dir });
+    const rebuild = () => void execFileSync(process.execPath, [path.join(dir, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: dir });
+    rebuild();
     const env = { PULUMI_BACKEND_URL: `file://${backendDir}` };
     const at = (opts: PulumiOptions = {}): PulumiOptions => ({ ...opts, cwd: dir, env: { ...env, ...opts.env } });
     return {
         dir,
+        rebuild,
         pulumi: (args, opts) => pulumi(args, at(opts)),
         pulumiOk: (args, opts) => pulumiOk(args, at(opts)),
         // The engine's environment (PATH, secrets provider) with the shared backend, as a CI job sets it.
