@@ -25,6 +25,8 @@ function requireHostKey(hop: { hostKey?: string; insecureSkipHostKeyCheck: boole
     }
 }
 
+const CONNECT_TIMEOUT_RANGE = "must be 1..300 seconds. Fix: a few seconds suits hosts on a LAN (default 5); raise it for slow links or a distant bastion.";
+
 export const bastionSchema = sshHop.extend({ host: hostNameOrAddress }).superRefine(requireHostKey);
 
 export const sshSchema = sshHop
@@ -36,7 +38,7 @@ export const sshSchema = sshHop
          * Default 5. A preview's drift probe tries once and then reports the host as unchecked;
          * `up` tries again (once for a silent host, a few times while sshd refuses).
          */
-        connectTimeoutSeconds: z.number().min(1, "must be 1..300 seconds").max(300, "must be 1..300 seconds").default(5),
+        connectTimeoutSeconds: z.number().min(1, CONNECT_TIMEOUT_RANGE).max(300, CONNECT_TIMEOUT_RANGE).default(5),
     })
     .superRefine(requireHostKey);
 

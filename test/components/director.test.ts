@@ -56,7 +56,7 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
         expect(vip.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
         expect(vip.update).toBe(vip.create);
         expect(vip.delete).toContain("ip addr del 192.168.13.100/32 dev lo");
-        expect(vip.connection.host).toBe("192.168.13.112");
+        expect(vip.connection).toMatchObject({ name: "rs1", host: "192.168.13.112", connectTimeoutSeconds: 5 });
         expect(vip.connection.hostKey).toMatch(/^ssh-ed25519 /);
         const dvip = reveal(byName(rs, "director1-director-vip-192.168.13.100").inputs);
         expect(dvip.create).toContain("ip addr replace 192.168.13.100/32 dev ens33 label ens33:0");
@@ -81,7 +81,8 @@ describe("step runner", () => {
         const vip = byName(rs, "rs1-realserver-vip-192.168.13.100");
         expect(vip.type).toBe("command:remote:Command");
         const inputs = reveal(vip.inputs);
-        expect(inputs.connection).toMatchObject({ host: "192.168.13.112", port: 22, user: "root", hostKey: expect.stringMatching(/^ssh-ed25519 /) });
+        // Dials are bounded like our own transport's: the default 5 s connect timeout, three attempts.
+        expect(inputs.connection).toMatchObject({ host: "192.168.13.112", port: 22, user: "root", hostKey: expect.stringMatching(/^ssh-ed25519 /), perDialTimeout: 5, dialErrorLimit: 3 });
         expect(inputs.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
         for (const r of rs) expect(inPlaintext(r.inputs, "not-a-real-key"), r.name).toBe(false);
     });

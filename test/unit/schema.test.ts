@@ -25,7 +25,7 @@ describe("cluster schema", () => {
 
     it("fills the documented defaults", () => {
         const spec = parseCluster(clusterOf("seed-000"));
-        expect(spec.hosts.rs1.ssh).toMatchObject({ port: 22, user: "root", insecureSkipHostKeyCheck: false });
+        expect(spec.hosts.rs1.ssh).toMatchObject({ port: 22, user: "root", insecureSkipHostKeyCheck: false, connectTimeoutSeconds: 5 });
         expect(svc(spec as any).realServers[0]).toMatchObject({ weight: 1, upperThreshold: 0, lowerThreshold: 0, forwarding: "dr" });
         expect(spec.directors[0].drain).toEqual({ timeoutSeconds: 60, pollSeconds: 2 });
     });
@@ -64,6 +64,8 @@ describe("cluster schema", () => {
         ["gue tunnel without port", (c) => Object.assign(svc(c).realServers[0], { forwarding: "tun", tunnel: { type: "gue" } }), "realServers[0].tunnel.port", /required for a gue/],
         ["one-packet on tcp", (c) => (svc(c).onePacket = true), "services[0].onePacket", /only applies to UDP/],
         ["missing host key", (c) => delete c.hosts.rs1.ssh.hostKey, "cluster.hosts.rs1.ssh.hostKey", /verified by default/],
+        ["connect timeout of 0", (c) => (c.hosts.rs1.ssh.connectTimeoutSeconds = 0), "cluster.hosts.rs1.ssh.connectTimeoutSeconds", /1\.\.300 seconds/],
+        ["connect timeout of an hour", (c) => (c.hosts.rs1.ssh.connectTimeoutSeconds = 3600), "cluster.hosts.rs1.ssh.connectTimeoutSeconds", /1\.\.300 seconds/],
         ["unknown host", (c) => (svc(c).realServers[0].host = "rs9"), "realServers[0].host", /not in hosts/],
         ["unknown group", (c) => (c.directors[0].vipGroups = ["nope"]), "cluster.directors[0].vipGroups[0]", /not defined/],
         ["unknown field", (c) => (svc(c).wieght = 3), "cluster.vipGroups[0].services[0]", /wieght/],
