@@ -1,7 +1,7 @@
 /**
  * HostTransport over ssh2, with the host key checked against the pinned one before any
- * command is sent. ssh2 is required lazily: this module is loaded inside dynamic-provider
- * methods, which the engine runs in its own process.
+ * command is sent. Every attempt is bounded by the target's connect timeout, and every
+ * failure names the host and says why it could not be reached.
  */
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS, describeTarget, type HostTransport, type OpenOptions, type RunResult, type SshTarget } from "./transport";

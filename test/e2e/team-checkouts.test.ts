@@ -99,9 +99,12 @@ describe.sequential("one stack, two checkouts, a shared backend", () => {
         expect(state).toContain("bin/components/providers/runtime.js");
     });
 
-    it("3. from clone B a preview with every host reachable is a no-op, and the CI command says so", async () => {
+    it("3. from clone B, with every host reachable, a refresh finds nothing new and a preview is a no-op, and the CI command says so", async () => {
+        const f = await b.pulumiOk(["refresh", "--yes", "--skip-preview", ...S]);
+        report("refresh from clone B", f.seconds);
         const p = await b.pulumiOk(["preview", "--expect-no-changes", ...S]);
         report("no-op preview from clone B", p.seconds);
+        await b.pulumiOk(["preview", "--refresh", "--expect-no-changes", ...S]);
         const ci = await b.previewCi(S);
         expect(ci.code, ci.stdout + ci.stderr).toBe(0);
         expect(ci.stdout).toContain("**No changes.**");
