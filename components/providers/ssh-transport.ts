@@ -21,8 +21,16 @@ function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number,
     const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
     const client = new SshClient();
     return new Promise((resolve, reject) => {
-        client.once("ready", () => resolve(client));
-        client.once("error", (err: Error) => {
+        let settled = false;
+        client.once("ready", () => {
+            settled = true;
+            resolve(client);
+        });
+        // Always listening: ssh2 can report a second error (the socket closing after a timeout,
+        // a reset mid-session), and an error event with no listener would kill the process.
+        client.on("error", (err: Error) => {
+            if (settled) return;
+            settled = true;
             client.end();
             reject(new Error(`ssh ${label}: ${explain(err, timeoutMs)}`));
         });
