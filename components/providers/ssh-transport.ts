@@ -22,7 +22,9 @@ function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number,
     const client = new SshClient();
     return new Promise((resolve, reject) => {
         client.once("ready", () => resolve(client));
-        client.once("error", (err: Error) => {
+        // `on`, not `once`: ending a client that timed out emits a second error ("Connection lost
+        // before handshake"), which with no listener left would be an uncaught exception.
+        client.on("error", (err: Error) => {
             client.end();
             reject(new Error(`ssh ${label}: ${explain(err, timeoutMs)}`));
         });
