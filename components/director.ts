@@ -15,7 +15,7 @@ import { IpvsTable } from "./providers/ipvs-table";
 import { renderKeepalived } from "./core/render-keepalived";
 import { keepalivedSteps } from "./core/render-keepalived-steps";
 import { keepalivedTable } from "./keepalived-table";
-import { ConfigError } from "./schema/errors";
+import { ConfigError } from "./base/errors";
 import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
 import type { HostAccess } from "./connection";
 import type { VipGroup } from "./vip-group";

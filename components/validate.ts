@@ -1,6 +1,6 @@
 /** Component-level validation: the same schemas as stack config, with errors naming the component. */
 import type { z } from "zod";
-import { ConfigError, issueLines } from "./schema/errors";
+import { ConfigError, issueLines } from "./base/errors";
 import { hostSchema } from "./schema/host";
 import type { HostAccess } from "./connection";
 import type { GroupView } from "./core/cluster-model";

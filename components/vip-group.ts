@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { vipGroupSchema, type VipGroupSpec } from "./schema/vip-group";
-import { ConfigError, issueLines } from "./schema/errors";
+import { ConfigError, issueLines } from "./base/errors";
 import { groupView, type AddressBook, type GroupView } from "./core/cluster-model";
 import { toEntries } from "./core/ipvs-entries";
 

@@ -9,8 +9,8 @@ import type { HostStep } from "./host-step";
 import { directorSteps } from "./render-director";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
 import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
-import { ConfigError } from "../schema/errors";
-import { ipFamily } from "./ip-address";
+import { ConfigError } from "../base/errors";
+import { familyLabel, familyOf } from "../base/address";
 
 export interface HaNodeInput {
     /** Host name (from `hosts`). */
@@ -48,15 +48,16 @@ export interface HaNode {
 export function haPairNodes(pair: HaPairInput, groups: GroupView[]): [HaNode, HaNode] {
     const owner = `HaPair ${pair.name}`;
     const [a, b] = pair.nodes;
-    const vipFamilies = new Set(groups.flatMap((g) => g.vips).map(ipFamily));
+    const vipFamilies = new Set(groups.flatMap((g) => g.vips).map(familyOf));
     // The instance speaks IPv4 VRRP when any VIP is IPv4 (IPv6 VIPs ride along as excluded), else IPv6.
-    const vrrpFamily = vipFamilies.has(4) ? 4 : 6;
+    const vrrpFamily = vipFamilies.has("inet") ? "inet" : "inet6";
     if (pair.unicast) {
-        const other = vrrpFamily === 4 ? 6 : 4;
-        const wrong = pair.nodes.filter((n) => ipFamily(n.address) !== vrrpFamily);
+        const vrrp = familyLabel(vrrpFamily);
+        const other = familyLabel(vrrpFamily === "inet" ? "inet6" : "inet");
+        const wrong = pair.nodes.filter((n) => familyOf(n.address) !== vrrpFamily);
         if (wrong.length > 0) {
             throw new ConfigError([
-                `${owner}.unicast: VRRP runs over IPv${vrrpFamily} here (from the VIPs), but ${wrong.map((n) => `${n.host} (${n.address})`).join(", ")} has an IPv${other} address; unicast peers must match. Fix: use multicast, or give the nodes IPv${vrrpFamily} addresses.`,
+                `${owner}.unicast: VRRP runs over ${vrrp} here (from the VIPs), but ${wrong.map((n) => `${n.host} (${n.address})`).join(", ")} has an ${other} address; unicast peers must match. Fix: use multicast, or give the nodes ${vrrp} addresses.`,
             ]);
         }
     }

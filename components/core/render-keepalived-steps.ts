@@ -17,7 +17,7 @@ import type { Ruleset } from "./ipvs-model";
 import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
 import { installStep, OWNED_RULES_FILE } from "./render-director";
 import { vipDelArgv } from "./render-vip";
-import { shellCommand } from "./shell-quote";
+import { shellCommand } from "../base/shell-quote";
 import { KEEPALIVED_MARKER } from "./render-keepalived";
 
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";

@@ -11,7 +11,7 @@ import { parseSave, parseListThresholds, mergeThresholds, parseListConnections }
 import { fromEntries, toEntries } from "../core/ipvs-entries";
 import { planChanges, opArgs, type IpvsOp, type Plan } from "../core/ipvs-diff";
 import { renderRestore } from "../core/ipvs-render";
-import { shellCommand } from "../core/shell-quote";
+import { shellCommand } from "../base/shell-quote";
 
 export type TableManager = "ipvsadm" | "keepalived";
 

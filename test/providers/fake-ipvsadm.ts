@@ -12,7 +12,7 @@ import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs-comm
 import type { IpvsCommand } from "../../components/core/ipvs-command";
 import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs-model";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs-model";
-import { canonicalAddress, formatAddrPort } from "../../components/core/ipvs-address";
+import { canonicalAddress, formatAddrPort } from "../../components/base/address";
 import { renderSave } from "../../components/core/ipvs-render";
 
 /** What a command run returns, as a process would. */

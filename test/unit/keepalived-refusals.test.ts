@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseCluster } from "../../components/schema/cluster";
 import { healthCheckSchema } from "../../components/schema/health-check";
 import { haPairSchema } from "../../components/schema/ha-pair";
-import { ConfigError } from "../../components/schema/errors";
+import { ConfigError } from "../../components/base/errors";
 import { groupView, mergeChecks } from "../../components/core/cluster-model";
 import { haPairNodes } from "../../components/core/render-ha-pair";
 import { renderKeepalived } from "../../components/core/render-keepalived";
