@@ -4,7 +4,7 @@
 // Usage: npm run build && node bench/plan.js [services=1000] [destsPerService=20]
 "use strict";
 const path = require("path");
-const core = (m) => require(path.join(__dirname, "..", "bin", "components", "core", m));
+const core = (m) => require(path.join(__dirname, "..", "bin", "components", "core", "ipvs", m));
 const { parseSave } = core("ipvs-parse");
 const { renderSave } = core("ipvs-render");
 const { toEntries, fromEntries } = core("ipvs-entries");

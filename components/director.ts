@@ -6,14 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { directorSchema } from "./schema/director";
-import { directorModel, mergeChecks, type DirectorModel, type GroupView } from "./core/cluster-model";
-import { directorSteps, OWNED_RULES_FILE } from "./core/render-director";
-import { toEntries } from "./core/ipvs-entries";
+import { directorModel, mergeChecks, type DirectorModel, type GroupView } from "./core/host/cluster-model";
+import { directorSteps, OWNED_RULES_FILE } from "./core/host/render-director";
+import { toEntries } from "./core/ipvs/ipvs-entries";
 import { chain, stepCommand, type StepOptions } from "./host-commands";
 import { sshTarget } from "./connection";
 import { IpvsTable } from "./providers/ipvs-table";
-import { renderKeepalived } from "./core/render-keepalived";
-import { keepalivedSteps } from "./core/render-keepalived-steps";
+import { renderKeepalived } from "./core/keepalived/render-keepalived";
+import { keepalivedSteps } from "./core/keepalived/render-keepalived-steps";
 import { keepalivedTable } from "./keepalived-table";
 import { ConfigError } from "./base/errors";
 import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { haPairSchema } from "./schema/ha-pair";
-import { haPairNodes, type HaNode } from "./core/render-ha-pair";
+import { haPairNodes, type HaNode } from "./core/keepalived/render-ha-pair";
 import { chain } from "./host-commands";
 import { keepalivedTable } from "./keepalived-table";
 import type { IpvsTable } from "./providers/ipvs-table";

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { HostStep } from "./core/host-step";
+import type { HostStep } from "./core/host/host-step";
 import { remoteConnection, sshTarget, type HostAccess } from "./connection";
 import { RemoteStep } from "./providers/remote-step";
 

@@ -5,9 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { realServerSchema } from "./schema/real-server";
-import { realServerModel, type RealServerModel } from "./core/cluster-model";
-import { realServerSteps } from "./core/render-real-server";
-import type { HostStep } from "./core/host-step";
+import { realServerModel, type RealServerModel } from "./core/host/cluster-model";
+import { realServerSteps } from "./core/host/render-real-server";
+import type { HostStep } from "./core/host/host-step";
 import { chain, stepCommand } from "./host-commands";
 import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
 import type { VipGroup } from "./vip-group";

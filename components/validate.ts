@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { ConfigError, issueLines } from "./base/errors";
 import { hostSchema } from "./schema/host";
 import type { HostAccess } from "./connection";
-import type { GroupView } from "./core/cluster-model";
+import type { GroupView } from "./core/host/cluster-model";
 import type * as pulumi from "@pulumi/pulumi";
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, root: string): z.infer<S> {

@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { vipGroupSchema, type VipGroupSpec } from "./schema/vip-group";
 import { ConfigError, issueLines } from "./base/errors";
-import { groupView, type AddressBook, type GroupView } from "./core/cluster-model";
-import { toEntries } from "./core/ipvs-entries";
+import { groupView, type AddressBook, type GroupView } from "./core/host/cluster-model";
+import { toEntries } from "./core/ipvs/ipvs-entries";
 
 export interface VipGroupArgs {
     /** The group (see the config reference); validated here. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allOps, opArgs, planChanges } from "../../components/core/ipvs-diff";
-import { fromEntries, toEntries } from "../../components/core/ipvs-entries";
-import { mergeThresholds, parseListConnections, parseListThresholds, parseSave } from "../../components/core/ipvs-parse";
-import { renderRestore } from "../../components/core/ipvs-render";
+import { allOps, opArgs, planChanges } from "../../components/core/ipvs/ipvs-diff";
+import { fromEntries, toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { mergeThresholds, parseListConnections, parseListThresholds, parseSave } from "../../components/core/ipvs/ipvs-parse";
+import { renderRestore } from "../../components/core/ipvs/ipvs-render";
 import { Rng, expectedAfter, genScenario } from "../unit/ipvs-random";
 import { FakeIpvsadm } from "./fake-ipvsadm";
 

@@ -8,12 +8,12 @@
  * returns -1), 1 when listing a missing service. -S without -n prints numeric output too (the
  * fake resolves no names).
  */
-import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs-command";
-import type { IpvsCommand } from "../../components/core/ipvs-command";
-import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs-model";
-import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs-model";
+import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs/ipvs-command";
+import type { IpvsCommand } from "../../components/core/ipvs/ipvs-command";
+import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs/ipvs-model";
+import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs/ipvs-model";
 import { canonicalAddress, formatAddrPort } from "../../components/base/address";
-import { renderSave } from "../../components/core/ipvs-render";
+import { renderSave } from "../../components/core/ipvs/ipvs-render";
 
 /** What a command run returns, as a process would. */
 export interface ExecResult {

@@ -3,9 +3,9 @@ import { canonicalAddress, compareAddresses, splitAddrPort, tryParseAddress } fr
 import { canonicalNetmask } from "../../components/base/netmask";
 import { ipAddress } from "../../components/schema/common";
 import { parseCluster } from "../../components/schema/cluster";
-import { groupView } from "../../components/core/cluster-model";
-import { toEntries } from "../../components/core/ipvs-entries";
-import { parseSave } from "../../components/core/ipvs-parse";
+import { groupView } from "../../components/core/host/cluster-model";
+import { toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 
 describe("addresses in ipvsadm's printed form", () => {
     it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs-command";
+import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs/ipvs-command";
 
 const argv = (line: string): string[] => line.split(" ");
 

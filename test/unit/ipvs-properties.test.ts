@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { allOps, applyOps, opArgs, opEntryId, planChanges } from "../../components/core/ipvs-diff";
-import { fromEntries, toEntries } from "../../components/core/ipvs-entries";
-import { destEntryId, serviceEntryId } from "../../components/core/ipvs-model";
-import type { Ruleset } from "../../components/core/ipvs-model";
-import { parseSave } from "../../components/core/ipvs-parse";
-import { renderRestore, renderSave } from "../../components/core/ipvs-render";
+import { allOps, applyOps, opArgs, opEntryId, planChanges } from "../../components/core/ipvs/ipvs-diff";
+import { fromEntries, toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { destEntryId, serviceEntryId } from "../../components/core/ipvs/ipvs-model";
+import type { Ruleset } from "../../components/core/ipvs/ipvs-model";
+import { parseSave } from "../../components/core/ipvs/ipvs-parse";
+import { renderRestore, renderSave } from "../../components/core/ipvs/ipvs-render";
 import { Rng, expectedAfter, genOwned, genRuleset, genScenario, idsOf } from "./ipvs-random";
 
 const CASES = 300;

@@ -4,7 +4,7 @@
  * The argv builders print what they are given: pass normalised entries (normalizeRuleset,
  * or ops from planChanges) so flag names and addresses are canonical.
  */
-import { formatAddrPort } from "../base/address";
+import { formatAddrPort } from "../../base/address";
 import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
 import type { DestSettings, IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings } from "./ipvs-model";
 

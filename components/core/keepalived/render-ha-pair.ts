@@ -3,14 +3,14 @@
  * director's package, kernel module and sysctls, but gets no VIP or boot steps: keepalived adds
  * the VIPs on the master only and rebuilds the table itself when it starts at boot.
  */
-import type { GroupView } from "./cluster-model";
-import { directorModel, mergeChecks, type DirectorModel } from "./cluster-model";
-import type { HostStep } from "./host-step";
-import { directorSteps } from "./render-director";
+import type { GroupView } from "../host/cluster-model";
+import { directorModel, mergeChecks, type DirectorModel } from "../host/cluster-model";
+import type { HostStep } from "../host/host-step";
+import { directorSteps } from "../host/render-director";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
 import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
-import { ConfigError } from "../base/errors";
-import { familyLabel, familyOf } from "../base/address";
+import { ConfigError } from "../../base/errors";
+import { familyLabel, familyOf } from "../../base/address";
 
 export interface HaNodeInput {
     /** Host name (from `hosts`). */

@@ -7,12 +7,12 @@
  * instead of 300 s), so every setting the Ruleset holds is written out explicitly: the table
  * keepalived builds must equal the entries IpvsTable shows in the preview. Pure; deterministic.
  */
-import type { DestSettings, IpvsDest, IpvsService, Ruleset } from "./ipvs-model";
-import { normalizeRuleset, serviceFamily, serviceId } from "./ipvs-model";
-import type { ServiceChecks, VipAlias } from "./cluster-model";
-import type { HealthCheckSpec } from "../schema/health-check";
-import { ConfigError } from "../base/errors";
-import { familyLabel, familyOf } from "../base/address";
+import type { DestSettings, IpvsDest, IpvsService, Ruleset } from "../ipvs/ipvs-model";
+import { normalizeRuleset, serviceFamily, serviceId } from "../ipvs/ipvs-model";
+import type { ServiceChecks, VipAlias } from "../host/cluster-model";
+import type { HealthCheckSpec } from "../../schema/health-check";
+import { ConfigError } from "../../base/errors";
+import { familyLabel, familyOf } from "../../base/address";
 import { block, commentText, int, quoted, renderConf, timer, word, type ConfLine } from "./keepalived-syntax";
 
 /** First line of every file we write; the host steps recognise their own file by it. */

@@ -2,11 +2,11 @@
  * From a validated cluster spec to what each host should look like: the desired ipvs ruleset
  * of every director, and the VIPs and role of every real server. Pure: no Pulumi, no I/O.
  */
-import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../schema/vip-group";
-import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "./ipvs-model";
-import { normalizeRuleset, serviceId } from "./ipvs-model";
-import { canonicalAddress } from "../base/address";
-import { familyOf, type Family } from "../base/address";
+import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../../schema/vip-group";
+import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "../ipvs/ipvs-model";
+import { normalizeRuleset, serviceId } from "../ipvs/ipvs-model";
+import { canonicalAddress } from "../../base/address";
+import { familyOf, type Family } from "../../base/address";
 
 /** One VIP address on an interface, with its alias label (IPv6 addresses carry no label). */
 export interface VipAlias {

@@ -1,6 +1,6 @@
 /** A VIP alias on an interface, added idempotently and removed on delete. */
 import type { VipAlias } from "./cluster-model";
-import { shellCommand } from "../base/shell-quote";
+import { shellCommand } from "../../base/shell-quote";
 import type { HostStep } from "./host-step";
 import { script } from "./host-step";
 

@@ -10,14 +10,14 @@
  *   IpvsTable, so on destroy keepalived stops (and removes its virtual servers, which it does
  *   by default) before the IpvsTable checks that they are gone.
  */
-import type { HostStep } from "./host-step";
-import { CONFIG_DIR, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "./host-step";
-import type { VipAlias } from "./cluster-model";
-import type { Ruleset } from "./ipvs-model";
-import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
-import { installStep, OWNED_RULES_FILE } from "./render-director";
-import { vipDelArgv } from "./render-vip";
-import { shellCommand } from "../base/shell-quote";
+import type { HostStep } from "../host/host-step";
+import { CONFIG_DIR, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "../host/host-step";
+import type { VipAlias } from "../host/cluster-model";
+import type { Ruleset } from "../ipvs/ipvs-model";
+import { normalizeRuleset, serviceKeyArgs } from "../ipvs/ipvs-model";
+import { installStep, OWNED_RULES_FILE } from "../host/render-director";
+import { vipDelArgv } from "../host/render-vip";
+import { shellCommand } from "../../base/shell-quote";
 import { KEEPALIVED_MARKER } from "./render-keepalived";
 
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";

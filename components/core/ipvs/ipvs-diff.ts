@@ -11,7 +11,7 @@
  *   service stays, only the owned real servers are deleted, and a warning says so.
  * Edits use -E/-e so untouched entries keep their connections and counters.
  */
-import { canonicalAddress } from "../base/address";
+import { canonicalAddress } from "../../base/address";
 import { destEntryId, destId, normalizeRuleset, serviceEntryId, serviceId, serviceKeyArgs } from "./ipvs-model";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "./ipvs-model";
 import { destArgs, destKeyArgs, destSettingArgs, serviceArgs, serviceSettingArgs } from "./ipvs-render";

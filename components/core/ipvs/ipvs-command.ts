@@ -4,8 +4,8 @@
  * tool on defaults (scheduler wlc, weight 1, DR, `-p` 300 s), on the port rule for DR/TUN
  * and on which combinations it refuses. Error messages are ipvsadm's own wording.
  */
-import { splitAddrPort, tryParseAddress } from "../base/address";
-import { canonicalNetmask } from "../base/netmask";
+import { splitAddrPort, tryParseAddress } from "../../base/address";
+import { canonicalNetmask } from "../../base/netmask";
 import { IPVS_DEFAULTS, canonicalSchedFlags, schedFlagBits } from "./ipvs-model";
 import type { DestKey, DestSettings, Family, Forwarding, IpvsDest, Protocol, ServiceKey, ServiceSettings, TunnelSettings } from "./ipvs-model";
 

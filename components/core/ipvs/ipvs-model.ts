@@ -7,11 +7,11 @@
  *   `-f 7` (IPv4 fwmark), `-f 7 -6` (IPv6 fwmark). Fwmarks are unsigned decimal.
  * - dest: `<service id> -r <ADDR:PORT>`, e.g. `-t 192.168.13.100:80 -r 192.168.13.112:80`.
  */
-import { compareAddresses, canonicalAddress, formatAddrPort, parseAddress } from "../base/address";
-import { canonicalNetmask } from "../base/netmask";
-import type { Family } from "../base/address";
+import { compareAddresses, canonicalAddress, formatAddrPort, parseAddress } from "../../base/address";
+import { canonicalNetmask } from "../../base/netmask";
+import type { Family } from "../../base/address";
 
-export type { Family } from "../base/address";
+export type { Family } from "../../base/address";
 
 /** Transport protocol of an address-based virtual service. */
 export type Protocol = "tcp" | "udp" | "sctp";

@@ -2,7 +2,7 @@
  * Parsers for what ipvsadm prints: `-S -n` (the table), `-L -n --thresholds` (the -x/-y
  * values -S leaves out) and `-L -n` (connection counts, for draining).
  */
-import { splitAddrPort } from "../base/address";
+import { splitAddrPort } from "../../base/address";
 import { IpvsadmUsageError, parseCommand } from "./ipvs-command";
 import { destId, normalizeRuleset, serviceId } from "./ipvs-model";
 import type { IpvsService, Protocol, Ruleset, ServiceKey } from "./ipvs-model";
