@@ -4,7 +4,7 @@
  * connection is an in-place update that sends no ipvsadm change.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeHost } from "./fake-host";
+import { FakeHost } from "../support/fake-host";
 import { ipvsTableProvider, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
 import { parseNotices, type Notice } from "../../components/providers/notices";
 import type { SshTarget } from "../../components/providers/transport";

@@ -1,6 +1,6 @@
 /** IpvsTable's provider logic against an in-memory ipvsadm: incremental, owned-only, drained. */
 import { describe, expect, it } from "vitest";
-import { FakeHost } from "./fake-host";
+import { FakeHost } from "../support/fake-host";
 import { applyTable, type TableState } from "../../components/providers/ipvs-table-logic";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 

@@ -5,9 +5,10 @@
  *   "-a -t 192.168.13.100:80 -r 192.168.13.112:80" -> "-g -w 1"
  * Keys are canonical entry ids; values are the settings arguments in ipvsadm -S order.
  */
-import { IpvsadmUsageError, parseCommand } from "./ipvs-command";
-import { destEntryId, normalizeRuleset, serviceEntryId, serviceId } from "./ipvs-model";
-import type { IpvsService, Ruleset } from "./ipvs-model";
+import { assembleRuleset, type AssemblyWording } from "./entry-lines";
+import type { EntryLine } from "./ipvsadm-args";
+import { destEntryId, normalizeRuleset, serviceEntryId } from "./ipvs-model";
+import type { Ruleset } from "./ipvs-model";
 import { destSettingArgs, serviceSettingArgs } from "./ipvs-render";
 
 /** Entries of a ruleset in stable order: each service followed by its real servers. */
@@ -24,41 +25,29 @@ function entryError(key: string, reason: string): Error {
     return new Error(`ipvs entry "${key}": ${reason}`);
 }
 
+const ENTRY_WORDING: AssemblyWording = {
+    notAnEntry: 'the id must start with "-A" (virtual service) or "-a" (real server)',
+    orphan: (service) => `its virtual service has no entry; add "-A ${service}"`,
+};
+
+/** An entry's id must be the canonical one toEntries writes, or two spellings would be two entries. */
+function canonicalIdCheck(key: string) {
+    return (line: EntryLine): string | undefined => {
+        const id = line.cmd === "add-service" ? serviceEntryId(line.key) : destEntryId(line.service, line.dest.key);
+        return id === key ? undefined : `not a canonical id; write "${id}"`;
+    };
+}
+
 /**
  * The inverse of toEntries: a normalised ruleset. Keys must be canonical ids (as toEntries
  * writes them) and every real server needs its service's entry; throws naming the entry.
  */
 export function fromEntries(e: Readonly<Record<string, string>>): Ruleset {
-    const services = new Map<string, IpvsService>();
-    const dests: { key: string; service: string; parsed: IpvsService["dests"][number] }[] = [];
-    for (const key of Object.keys(e).sort()) {
-        const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
-        const kind = words(key)[0];
-        if (kind !== "-A" && kind !== "-a") {
-            throw entryError(key, 'the id must start with "-A" (virtual service) or "-a" (real server)');
-        }
-        let cmd;
-        try {
-            // Literal ports: entries may record a live local real server, which keeps its port.
-            cmd = parseCommand([...words(key), ...words(e[key])], { literalPorts: true });
-        } catch (err) {
-            if (err instanceof IpvsadmUsageError) throw entryError(key, `${err.message.trim()} (settings "${e[key]}")`);
-            throw err;
-        }
-        if (cmd.cmd === "add-service") {
-            const id = serviceEntryId(cmd.key);
-            if (id !== key) throw entryError(key, `not a canonical id; write "${id}"`);
-            services.set(serviceId(cmd.key), { key: cmd.key, settings: cmd.settings, dests: [] });
-        } else if (cmd.cmd === "add-dest") {
-            const id = destEntryId(cmd.service, cmd.dest.key);
-            if (id !== key) throw entryError(key, `not a canonical id; write "${id}"`);
-            dests.push({ key, service: serviceId(cmd.service), parsed: cmd.dest });
-        }
-    }
-    for (const d of dests) {
-        const svc = services.get(d.service);
-        if (!svc) throw entryError(d.key, `its virtual service has no entry; add "-A ${d.service}"`);
-        svc.dests.push(d.parsed);
-    }
-    return normalizeRuleset({ services: [...services.values()] });
+    const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
+    // Sorted, every "-A" key comes before every "-a" key, so services precede their real servers.
+    const lines = Object.keys(e)
+        .sort()
+        .map((key) => ({ words: [...words(key), ...words(e[key])], fail: (reason: string) => entryError(key, reason), context: `settings "${e[key]}"`, check: canonicalIdCheck(key) }));
+    // Literal ports: entries may record a live local real server, which keeps its port.
+    return assembleRuleset(lines, ENTRY_WORDING, { literalPorts: true });
 }

@@ -1,13 +1,18 @@
 /**
- * ipvsadm's command-line grammar (1.31) for the commands this project uses: one parser for
- * `-S` lines, entry ids/values and the in-memory ipvsadm, so all three agree with the real
- * tool on defaults (scheduler wlc, weight 1, DR, `-p` 300 s), on the port rule for DR/TUN
- * and on which combinations it refuses. Error messages are ipvsadm's own wording.
+ * ipvsadm's command-line grammar (1.31) as it applies to entry lines: the `-A` (service) and
+ * `-a` (real server) lines that `ipvsadm -S` prints and that entry ids/values spell. One
+ * reader for both, so they agree with the real tool on defaults (scheduler wlc, weight 1, DR,
+ * `-p` 300 s), on the port rule for DR/TUN and on which combinations it refuses. Error
+ * messages are ipvsadm's own wording.
+ *
+ * Every switch ipvsadm knows is tokenised, so a stray one is refused with ipvsadm's message.
+ * The other commands (-E, -D, -L, -S, ...) are read only by the test fake, which builds its
+ * dispatcher from the pieces exported here (test/support/ipvsadm-command.ts).
  */
-import { splitAddrPort, tryParseAddress } from "../../base/address";
+import { splitAddrPort, tryParseAddress, type Family } from "../../base/address";
 import { canonicalNetmask } from "../../base/netmask";
 import { IPVS_DEFAULTS, canonicalSchedFlags, schedFlagBits } from "./ipvs-model";
-import type { DestKey, DestSettings, Family, Forwarding, IpvsDest, Protocol, ServiceKey, ServiceSettings, TunnelSettings } from "./ipvs-model";
+import type { DestSettings, Forwarding, IpvsDest, Protocol, ServiceKey, ServiceSettings, TunnelSettings } from "./ipvs-model";
 
 /** A refusal by ipvsadm's option checks; `exitCode` is what ipvsadm would exit with. */
 export class IpvsadmUsageError extends Error {
@@ -20,19 +25,11 @@ export class IpvsadmUsageError extends Error {
     }
 }
 
-/** A parsed ipvsadm invocation. Service/dest commands carry fully defaulted settings. */
-export type IpvsCommand =
-    | { cmd: "add-service" | "edit-service"; key: ServiceKey; settings: ServiceSettings }
-    | { cmd: "delete-service"; key: ServiceKey }
-    | { cmd: "add-dest" | "edit-dest"; service: ServiceKey; dest: IpvsDest }
-    | { cmd: "delete-dest"; service: ServiceKey; dest: DestKey }
-    | { cmd: "clear" | "restore" }
-    | { cmd: "save"; numeric: boolean }
-    | { cmd: "list"; numeric: boolean; thresholds: boolean; service?: ServiceKey; others: string[] }
-    | { cmd: "zero"; service?: ServiceKey };
+/** A parsed entry line, with ipvsadm's defaults filled in. */
+export type EntryLine = { cmd: "add-service"; key: ServiceKey; settings: ServiceSettings } | { cmd: "add-dest"; service: ServiceKey; dest: IpvsDest };
 
-/** Parser options. */
-export interface ParseCommandOptions {
+/** Reader options. */
+export interface ArgsOptions {
     /** Accept negative fwmarks as `ipvsadm -S` 1.31 prints marks >= 2^31 (default false). */
     signedFwmark?: boolean;
     /**
@@ -118,21 +115,20 @@ const COLUMNS = [
     "thresholds", "persistent-conn", "nosort", "exact", "ops", "pe", "sched-flags", "tun-info",
     "tun-type", "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum",
 ];
-const SERVICE_OPTS = ["scheduler", "persistent", "netmask", "ops", "pe", "sched-flags"];
-const DEST_OPTS = ["forwarding-method", "weight", "u-threshold", "l-threshold", "tun-type", "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
-const LIST_OPTS = ["numeric", "connection", "service-address", "timeout", "daemon", "stats", "rate", "thresholds", "persistent-conn", "nosort", "exact", "tun-info"];
-const LEGAL: Record<string, { required: string[]; optional: string[] }> = {
+/** Options of -A/-E and of -a/-e, by column. */
+export const SERVICE_OPTS = ["scheduler", "persistent", "netmask", "ops", "pe", "sched-flags"];
+export const DEST_OPTS = ["forwarding-method", "weight", "u-threshold", "l-threshold", "tun-type", "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
+
+/** Which columns a command requires and which it allows besides (ipvsadm's legality table). */
+export interface CommandRule {
+    required: string[];
+    optional: string[];
+}
+
+/** The rules of the two entry commands. */
+export const ENTRY_RULES: Readonly<Record<"add-service" | "add-server", CommandRule>> = {
     "add-service": { required: ["service-address"], optional: SERVICE_OPTS },
-    "edit-service": { required: ["service-address"], optional: SERVICE_OPTS },
-    "delete-service": { required: ["service-address"], optional: [] },
-    flush: { required: [], optional: [] },
-    list: { required: [], optional: LIST_OPTS },
     "add-server": { required: ["service-address", "real-server"], optional: DEST_OPTS },
-    "edit-server": { required: ["service-address", "real-server"], optional: DEST_OPTS },
-    "delete-server": { required: ["service-address", "real-server"], optional: [] },
-    restore: { required: [], optional: [] },
-    save: { required: [], optional: ["numeric"] },
-    zero: { required: [], optional: ["service-address"] },
 };
 
 const TRY_HELP = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
@@ -213,7 +209,8 @@ function parseFwmark(text: string, signed: boolean): number {
     return n < 0 ? n + 2 ** 32 : n;
 }
 
-interface Draft {
+/** A line's options as read, before a command's checks turn them into a service or real server. */
+export interface Draft {
     key?: ServiceKey;
     family: Family;
     scheduler?: string;
@@ -233,7 +230,7 @@ interface Draft {
 
 const PROTOCOL_OF: Record<string, Protocol> = { "tcp-service": "tcp", "udp-service": "udp", "sctp-service": "sctp" };
 
-function applyOption(d: Draft, o: RawOption, opts: ParseCommandOptions): void {
+function applyOption(d: Draft, o: RawOption, opts: ArgsOptions): void {
     const v = o.value ?? "";
     switch (o.id) {
         case "tcp-service":
@@ -324,9 +321,10 @@ function requireNumber(text: string, min: number, max: number, message: string):
     return n;
 }
 
-function checkLegality(command: string, seen: Set<string>): void {
-    const rule = LEGAL[command];
-    if (!rule) throw new IpvsadmUsageError(`fake-unsupported command '${command}'`);
+/** Refuses, as ipvsadm does, a missing required column or one the command does not take. */
+export function checkLegality(command: string, seen: ReadonlySet<string>, rules: Readonly<Record<string, CommandRule>>): void {
+    const rule = rules[command];
+    if (!rule) throw new IpvsadmUsageError(`unsupported command '${command}'`);
     for (const col of COLUMNS) {
         if (!seen.has(col)) {
             if (rule.required.includes(col)) throw new IpvsadmUsageError(`You need to supply the '${col}' option for the '${command}' command`);
@@ -343,7 +341,7 @@ const TUNNEL_RULES: Record<TunnelSettings["type"], Record<string, "x" | "+" | "1
     gre: { "tun-port": "x", "tun-nocsum": "1", "tun-csum": "1", "tun-remcsum": "x" },
 };
 
-function checkTunnel(type: TunnelSettings["type"], seen: Set<string>): void {
+function checkTunnel(type: TunnelSettings["type"], seen: ReadonlySet<string>): void {
     let exclusive: string | undefined;
     for (const [opt, rule] of Object.entries(TUNNEL_RULES[type])) {
         if (!seen.has(opt)) {
@@ -384,7 +382,8 @@ function parseSchedFlags(scheduler: string, text: string): string[] {
     return canonicalSchedFlags(scheduler, names);
 }
 
-function buildDest(d: Draft, key: ServiceKey, seen: Set<string>, literalPorts: boolean): IpvsDest {
+/** The real server an -a/-e line names, with its settings; refuses what ipvsadm refuses. */
+export function destOf(d: Draft, key: ServiceKey, seen: ReadonlySet<string>, literalPorts: boolean): IpvsDest {
     const dest = d.dest;
     if (!dest) throw new IpvsadmUsageError("You need to supply the 'real-server' option");
     const svcPort = key.kind === "addr" ? key.port : 0;
@@ -406,14 +405,33 @@ function buildDest(d: Draft, key: ServiceKey, seen: Set<string>, literalPorts: b
     return { key: { address: dest.address, port }, settings };
 }
 
+/** The service a line names; ipvsadm refuses a service command without one. */
+export function serviceKeyOf(d: Draft): ServiceKey {
+    if (!d.key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
+    return d.key;
+}
+
+/** The service an -A/-E line names, with its settings; refuses what ipvsadm refuses. */
+export function serviceOf(d: Draft): { key: ServiceKey; settings: ServiceSettings } {
+    const key = serviceKeyOf(d);
+    const settings = buildServiceSettings(d);
+    if (key.kind === "addr" && key.port === 0 && !settings.persistence) {
+        throw new IpvsadmUsageError("Zero port specified for non-persistent service");
+    }
+    if (settings.onePacket && key.kind === "addr" && key.protocol !== "udp") {
+        throw new IpvsadmUsageError("One-Packet Scheduling is only for UDP virtual services");
+    }
+    return { key, settings };
+}
+
 /**
- * Parses one ipvsadm invocation (argv without the program name), applying ipvsadm's defaults
- * and checks. Throws IpvsadmUsageError with ipvsadm's message on anything it would refuse.
+ * Reads one ipvsadm invocation (argv without the program name): its command and its options
+ * in order, with ipvsadm's checks on each option. `seen` holds the columns given.
  */
-export function parseCommand(argv: readonly string[], opts: ParseCommandOptions = {}): IpvsCommand {
+export function readArgs(argv: readonly string[], opts: ArgsOptions = {}): { command: string; draft: Draft; seen: ReadonlySet<string> } {
     const { command, options, positional } = tokenize(argv);
     if (positional.length > 0) throw new IpvsadmUsageError(`unexpected argument ${positional[0]}`);
-    const d: Draft = { family: "inet", onePacket: false, forwarding: IPVS_DEFAULTS.forwarding, weight: IPVS_DEFAULTS.weight, upper: 0, lower: 0, tunType: "ipip", checksums: [] };
+    const draft: Draft = { family: "inet", onePacket: false, forwarding: IPVS_DEFAULTS.forwarding, weight: IPVS_DEFAULTS.weight, upper: 0, lower: 0, tunType: "ipip", checksums: [] };
     const seen = new Set<string>();
     for (const o of options) {
         const col = COLUMN_OF[o.id] ?? o.id;
@@ -421,50 +439,20 @@ export function parseCommand(argv: readonly string[], opts: ParseCommandOptions 
             if (seen.has(col)) throw new IpvsadmUsageError(`multiple '${col}' options specified`);
             seen.add(col);
         }
-        applyOption(d, o, opts);
+        applyOption(draft, o, opts);
     }
-    checkLegality(command, seen);
-    const key = d.key;
-    switch (command) {
-        case "add-service":
-        case "edit-service": {
-            if (!key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
-            const settings = buildServiceSettings(d);
-            if (key.kind === "addr" && key.port === 0 && !settings.persistence) {
-                throw new IpvsadmUsageError("Zero port specified for non-persistent service");
-            }
-            if (settings.onePacket && key.kind === "addr" && key.protocol !== "udp") {
-                throw new IpvsadmUsageError("One-Packet Scheduling is only for UDP virtual services");
-            }
-            return { cmd: command, key, settings };
-        }
-        case "delete-service":
-            if (!key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
-            return { cmd: "delete-service", key };
-        case "add-server":
-        case "edit-server":
-        case "delete-server": {
-            if (!key) throw new IpvsadmUsageError("You need to supply the 'service-address' option");
-            if (command === "delete-server") {
-                // ipvsadm applies the DR/TUN port and family rules to -a/-e only.
-                const port = d.dest?.port ?? (key.kind === "addr" ? key.port : 0);
-                return { cmd: "delete-dest", service: key, dest: { address: d.dest?.address ?? "", port } };
-            }
-            const dest = buildDest(d, key, seen, opts.literalPorts ?? false);
-            return { cmd: command === "add-server" ? "add-dest" : "edit-dest", service: key, dest };
-        }
-        case "flush":
-            return { cmd: "clear" };
-        case "restore":
-            return { cmd: "restore" };
-        case "save":
-            return { cmd: "save", numeric: seen.has("numeric") };
-        case "zero":
-            return key ? { cmd: "zero", service: key } : { cmd: "zero" };
-        default: {
-            const others = [...seen].filter((c) => c !== "numeric" && c !== "thresholds" && c !== "service-address");
-            const list = { cmd: "list" as const, numeric: seen.has("numeric"), thresholds: seen.has("thresholds"), others };
-            return key ? { ...list, service: key } : list;
-        }
-    }
+    return { command, draft, seen };
+}
+
+/**
+ * Parses an entry line (`-A ...` or `-a ...`, argv without the program name), applying
+ * ipvsadm's defaults and checks. Throws IpvsadmUsageError with ipvsadm's message on anything
+ * it would refuse, and on any other command.
+ */
+export function parseEntryLine(argv: readonly string[], opts: ArgsOptions = {}): EntryLine {
+    const { command, draft, seen } = readArgs(argv, opts);
+    checkLegality(command, seen, ENTRY_RULES);
+    if (command === "add-service") return { cmd: "add-service", ...serviceOf(draft) };
+    const service = serviceKeyOf(draft);
+    return { cmd: "add-dest", service, dest: destOf(draft, service, seen, opts.literalPorts ?? false) };
 }
