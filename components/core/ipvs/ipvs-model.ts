@@ -11,8 +11,6 @@ import { compareAddresses, canonicalAddress, formatAddrPort, parseAddress } from
 import { canonicalNetmask } from "../../base/netmask";
 import type { Family } from "../../base/address";
 
-export type { Family } from "../../base/address";
-
 /** Transport protocol of an address-based virtual service. */
 export type Protocol = "tcp" | "udp" | "sctp";
 
@@ -97,11 +95,6 @@ export const IPVS_DEFAULTS = {
 
 const PROTOCOL_SWITCH: Record<Protocol, string> = { tcp: "-t", udp: "-u", sctp: "--sctp-service" };
 const PROTOCOL_ORDER: Protocol[] = ["tcp", "udp", "sctp"];
-
-/** The ipvsadm switch selecting a protocol (`-t`, `-u`, `--sctp-service`). */
-export function protocolSwitch(p: Protocol): string {
-    return PROTOCOL_SWITCH[p];
-}
 
 /** Address family of a service: from its address, or the fwmark's `-6`. */
 export function serviceFamily(k: ServiceKey): Family {
