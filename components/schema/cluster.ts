@@ -9,7 +9,7 @@ import { vipGroupSchema, persistenceNetmaskFits } from "./vip-group";
 import { directorSchema } from "./director";
 import { realServerSchema } from "./real-server";
 import { haPairSchema } from "./ha-pair";
-import { ConfigError, issueLines } from "../base/errors";
+import { parseOrThrow } from "./parse";
 import { familyLabel, familyOf } from "../base/address";
 
 const KERNEL_IFNAMSIZ = 15;
@@ -123,9 +123,10 @@ function checkVipsAndPools(c: ClusterSpec, issue: Issue, needHost: (name: string
     });
 }
 
-/** Validates stack config; throws ConfigError naming every bad field. Touches nothing. */
+/**
+ * Validates stack config; throws ConfigError naming every bad field. Touches nothing. This is
+ * the one validation pass: the cluster builder hands its parts to the components as they are.
+ */
 export function parseCluster(input: unknown): ClusterSpec {
-    const result = clusterSchema.safeParse(input);
-    if (!result.success) throw new ConfigError(issueLines("cluster", result.error));
-    return result.data;
+    return parseOrThrow(clusterSchema, input, "cluster");
 }

@@ -25,5 +25,9 @@ export const directorSchema = z.strictObject({
     healthChecks: z.boolean().default(false),
 });
 
+/** A Director's own settings, without the names the cluster resolves (its host and VipGroups). */
+export const directorSettingsSchema = directorSchema.omit({ host: true, vipGroups: true });
+
 export type DirectorSpec = z.infer<typeof directorSchema>;
+export type DirectorSettings = z.infer<typeof directorSettingsSchema>;
 export type DrainSpec = z.infer<typeof drainSchema>;

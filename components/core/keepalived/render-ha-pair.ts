@@ -10,30 +10,14 @@ import { directorSteps } from "../host/render-director";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
 import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
 import { ConfigError } from "../../base/errors";
+import type { HaPairSpec } from "../../schema/ha-pair";
 import { familyLabel, familyOf } from "../../base/address";
 
-export interface HaNodeInput {
-    /** Host name (from `hosts`). */
-    host: string;
-    /** The host's address; the unicast VRRP source and the peer's unicast target. */
-    address: string;
-    priority: number;
-    interface: string;
-}
+/** A node as the validated pair has it, plus its host's address: the unicast VRRP source and the peer's target. */
+export type HaNodeInput = HaPairSpec["nodes"][number] & { address: string };
 
-/** A validated pair, as haPairSchema yields it (defaults applied). */
-export interface HaPairInput {
-    name: string;
-    nodes: readonly [HaNodeInput, HaNodeInput];
-    virtualRouterId: number;
-    advertInt: number;
-    authentication?: { password: string };
-    unicast: boolean;
-    nopreempt: boolean;
-    preemptDelay?: number;
-    syncConnections: boolean;
-    aliasStart: number;
-}
+/** A validated pair (haPairSchema's output, defaults applied) whose nodes carry their addresses. */
+export type HaPairInput = Omit<HaPairSpec, "nodes"> & { nodes: readonly [HaNodeInput, HaNodeInput] };
 
 export interface HaNode {
     host: string;

@@ -5,12 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { HostStep } from "./core/host/host-step";
-import { remoteConnection, sshTarget, type HostAccess } from "./connection";
-import { RemoteStep } from "./providers/remote-step";
-
-/** How host steps are run. Default "ssh2". */
-export type StepRunner = "ssh2" | "pulumi-command";
+import type { HostStep } from "../core/host/host-step";
+import { remoteConnection, sshTarget } from "./connection";
+import type { HostAccess } from "./host-access";
+import { RemoteStep } from "../providers/remote-step";
 
 export interface StepOptions {
     parent: pulumi.Resource;
