@@ -8,7 +8,7 @@
  * returns -1), 1 when listing a missing service. -S without -n prints numeric output too (the
  * fake resolves no names).
  */
-import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-args";
+import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-tokens";
 import { parseCommand, type IpvsCommand } from "./ipvsadm-command";
 import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs/ipvs-model";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs/ipvs-model";

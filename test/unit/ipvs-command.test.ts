@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-args";
+import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-tokens";
 import { parseCommand } from "../support/ipvsadm-command";
 
 const argv = (line: string): string[] => line.split(" ");

@@ -3,7 +3,8 @@
  * output) and fromEntries (IpvsTable's entries). Each caller says where a line came from and
  * words its refusals; the loop refuses the same things for both.
  */
-import { IpvsadmUsageError, parseEntryLine, type ArgsOptions, type EntryLine } from "./ipvsadm-args";
+import { parseEntryLine, type ArgsOptions, type EntryLine } from "./ipvsadm-args";
+import { IpvsadmUsageError } from "./ipvsadm-tokens";
 import { destId, normalizeRuleset, serviceId } from "./ipvs-model";
 import type { IpvsService, Ruleset } from "./ipvs-model";
 
