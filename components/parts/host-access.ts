@@ -15,7 +15,9 @@ import type { GroupView } from "../core/host/cluster-model";
  */
 export const STEP_RUNNERS = ["ssh2", "pulumi-command"] as const;
 export type StepRunner = (typeof STEP_RUNNERS)[number];
+export const DEFAULT_STEP_RUNNER: StepRunner = "ssh2";
 
+/** True for a name in STEP_RUNNERS, e.g. the stack's `pulumi-lvs:stepRunner`. */
 export function isStepRunner(value: string): value is StepRunner {
     return (STEP_RUNNERS as readonly string[]).includes(value);
 }
@@ -25,7 +27,7 @@ export interface HostAccess {
     name: string;
     spec: HostSpec;
     privateKey: pulumi.Input<string>;
-    /** Default "ssh2". */
+    /** Default "ssh2" (DEFAULT_STEP_RUNNER). */
     runner?: StepRunner;
 }
 
