@@ -14,6 +14,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCluster } from "./components/schema/cluster";
 import { buildCluster } from "./components/cluster";
+import { DEFAULT_STEP_RUNNER, STEP_RUNNERS, isStepRunner } from "./components/parts/host-access";
 
 const config = new pulumi.Config("pulumi-lvs");
 const projectDir = path.resolve(__dirname, "..");
@@ -36,8 +37,8 @@ function privateKey(): pulumi.Output<string> {
 }
 
 const spec = parseCluster(loadClusterInput());
-const runner = config.get("stepRunner") ?? "ssh2";
-if (runner !== "ssh2" && runner !== "pulumi-command") throw new Error(`pulumi-lvs:stepRunner: must be "ssh2" or "pulumi-command", not "${runner}"`);
+const runner = config.get("stepRunner") ?? DEFAULT_STEP_RUNNER;
+if (!isStepRunner(runner)) throw new Error(`pulumi-lvs:stepRunner: must be ${STEP_RUNNERS.map((r) => `"${r}"`).join(" or ")}, not "${runner}"`);
 const built = buildCluster(spec, privateKey(), { runner });
 
 export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, g.entries]));

@@ -4,9 +4,10 @@
 // Usage: npm run build && node bench/plan.js [services=1000] [destsPerService=20]
 "use strict";
 const path = require("path");
-const core = (m) => require(path.join(__dirname, "..", "bin", "components", "core", m));
+const core = (m) => require(path.join(__dirname, "..", "bin", "components", "core", "ipvs", m));
 const { parseSave } = core("ipvs-parse");
-const { renderSave } = core("ipvs-render");
+// For this table (no thresholds, no fwmarks) the -R text is exactly what `ipvsadm -S -n` prints.
+const { renderRestore } = core("ipvs-render");
 const { toEntries, fromEntries } = core("ipvs-entries");
 const { planChanges, allOps } = core("ipvs-diff");
 
@@ -37,7 +38,7 @@ function timed(label, fn) {
 const before = process.memoryUsage().heapUsed;
 const live = table(() => 1);
 const desired = table((s, d) => (d % 10 === 0 ? 2 : 1));
-const text = renderSave(live);
+const text = renderRestore(live);
 console.log(`table: ${services} services x ${dests} real servers = ${services * (dests + 1)} entries, ${(text.length / 1024).toFixed(0)} KiB of -S output`);
 const parsed = timed("parseSave", () => parseSave(text));
 const entries = timed("toEntries (desired)", () => toEntries(desired));

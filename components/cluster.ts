@@ -1,14 +1,15 @@
 /**
  * Builds every component for a validated cluster spec. index.ts is this plus config loading;
- * other programs can call it too.
+ * other programs can call it too. parseCluster validated the spec once; each component takes
+ * its part as it is.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "./schema/cluster";
+import type { HostAccess, StepRunner } from "./parts/host-access";
 import { VipGroup } from "./vip-group";
 import { Director } from "./director";
 import { RealServer } from "./real-server";
-import { HaPair, type HaPairArgs } from "./ha-pair";
-import type { HostInput } from "./validate";
+import { HaPair } from "./ha-pair";
 
 export interface ClusterResources {
     vipGroups: Record<string, VipGroup>;
@@ -18,34 +19,20 @@ export interface ClusterResources {
 }
 
 export interface BuildOptions {
-    /** How host steps run: "ssh2" (default) or "pulumi-command" (needs that provider's plugin). */
-    runner?: "ssh2" | "pulumi-command";
+    /** How host steps run (see StepRunner). Default "ssh2". */
+    runner?: StepRunner;
 }
 
 export function buildCluster(spec: ClusterSpec, privateKey: pulumi.Input<string>, opts: BuildOptions = {}): ClusterResources {
-    const hostInput = (name: string): HostInput => ({ name, spec: spec.hosts[name], privateKey, runner: opts.runner });
-    const vipGroups = Object.fromEntries(spec.vipGroups.map((g) => [g.name, new VipGroup(g.name, { spec: g, hosts: spec.hosts })]));
+    const host = (name: string): HostAccess => ({ name, spec: spec.hosts[name], privateKey, runner: opts.runner });
+    const vipGroups = Object.fromEntries(spec.vipGroups.map((g) => [g.name, new VipGroup(g.name, { parsed: g, hosts: spec.hosts })]));
     const groupsFor = (names: string[]) => names.map((n) => vipGroups[n]);
-    const directors = Object.fromEntries(
-        spec.directors.map((d) => [
-            d.host,
-            new Director(d.host, { host: hostInput(d.host), vipGroups: groupsFor(d.vipGroups), interface: d.interface, aliasStart: d.aliasStart, drain: d.drain, healthChecks: d.healthChecks }),
-        ]),
-    );
+    const directors = Object.fromEntries(spec.directors.map((d) => [d.host, new Director(d.host, { parsed: d, host: host(d.host), vipGroups: groupsFor(d.vipGroups) })]));
     const haPairs = Object.fromEntries(
-        spec.haPairs.map((p) => [p.name, new HaPair(p.name, {
-                ...p,
-                nodes: [p.nodes[0], p.nodes[1]].map((n) => ({ host: hostInput(n.host), priority: n.priority, interface: n.interface })) as HaPairArgs["nodes"],
-                vipGroups: groupsFor(p.vipGroups),
-            }),]),
+        spec.haPairs.map((p) => [p.name, new HaPair(p.name, { parsed: p, hosts: [host(p.nodes[0].host), host(p.nodes[1].host)], vipGroups: groupsFor(p.vipGroups) })]),
     );
     // A real server takes part in every group whose pool lists its address.
     const allGroups = Object.values(vipGroups);
-    const realServers = Object.fromEntries(
-        spec.realServers.map((r) => [
-            r.host,
-            new RealServer(r.host, { host: hostInput(r.host), vipGroups: allGroups, interface: r.interface, aliasStart: r.aliasStart, natGateway: r.natGateway }),
-        ]),
-    );
+    const realServers = Object.fromEntries(spec.realServers.map((r) => [r.host, new RealServer(r.host, { parsed: r, host: host(r.host), vipGroups: allGroups })]));
     return { vipGroups, directors, realServers, haPairs };
 }

@@ -5,23 +5,20 @@
  * real server out until it answers again; the IpvsTable then shows and verifies its entries.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { directorSchema } from "./schema/director";
-import { directorModel, mergeChecks, type DirectorModel, type GroupView } from "./core/cluster-model";
-import { directorSteps, OWNED_RULES_FILE } from "./core/render-director";
-import { toEntries } from "./core/ipvs-entries";
-import { chain, stepCommand, type StepOptions } from "./host-commands";
-import { sshTarget } from "./connection";
+import { directorSettingsSchema, type DirectorSettings } from "./schema/director";
+import { parseOrThrow } from "./schema/parse";
+import { directorModel, type DirectorModel } from "./core/host/cluster-model";
+import { directorSteps, OWNED_RULES_FILE } from "./core/host/render-director";
+import { toEntries } from "./core/ipvs/ipvs-entries";
+import { checksOnlySteps } from "./core/keepalived/checks-only";
 import { IpvsTable } from "./providers/ipvs-table";
-import { renderKeepalived } from "./core/render-keepalived";
-import { keepalivedSteps } from "./core/render-keepalived-steps";
-import { keepalivedTable } from "./keepalived-table";
-import { ConfigError } from "./schema/errors";
-import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
-import type { HostAccess } from "./connection";
+import { sshTarget } from "./parts/connection";
+import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
+import { chain, stepCommand } from "./parts/host-steps";
+import { keepalivedTable } from "./parts/keepalived-table";
 import type { VipGroup } from "./vip-group";
 
-const optionsSchema = directorSchema.omit({ host: true, vipGroups: true });
-
+/** For use as a library: raw settings, validated here once. */
 export interface DirectorArgs {
     host: HostInput;
     vipGroups: VipGroup[];
@@ -35,30 +32,36 @@ export interface DirectorArgs {
     healthChecks?: boolean;
 }
 
+/** From the cluster builder: settings and host as parseCluster validated them, taken as they are. */
+export interface ParsedDirectorArgs {
+    parsed: DirectorSettings;
+    host: HostAccess;
+    vipGroups: VipGroup[];
+}
+
 export class Director extends pulumi.ComponentResource {
     readonly model: DirectorModel;
     readonly table: IpvsTable;
     /** Entries as live after the last apply. */
     readonly entries: pulumi.Output<Record<string, string>>;
 
-    constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: DirectorArgs | ParsedDirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:Director", name, {}, opts);
         const root = `Director ${name}`;
-        const host = hostAccess(args.host, root);
-        const options = parseOrThrow(optionsSchema, { interface: args.interface, aliasStart: args.aliasStart, drain: args.drain, healthChecks: args.healthChecks }, root);
-        const groups = args.vipGroups.map((g) => g.view);
-        refuseOwnAddress(host, groups, root);
-        this.model = directorModel(host.name, host.spec.address, options.interface, options.aliasStart, groups);
+        const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(root, args);
+        const groups = vipGroups.map((g) => g.view);
+        this.model = directorModel(host.name, host.spec.address, parsed.interface, parsed.aliasStart, groups);
 
         const steps = directorSteps(this.model);
         const prefix = `${name}-director`;
         const [install, sysctl] = chain(prefix, host, [steps.install, steps.sysctl], { parent: this });
         const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: [sysctl] }));
-        this.table = options.healthChecks
-            ? checkedTable(prefix, host, this.model, groups, root, { parent: this, dependsOn: [sysctl] })
+        // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
+        this.table = parsed.healthChecks
+            ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups), this.model.ruleset, { parent: this, dependsOn: [sysctl] })
             : new IpvsTable(
                   `${prefix}-ipvs`,
-                  { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: options.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
+                  { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: parsed.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
                   { parent: this, dependsOn: [install] },
               );
         stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, this.table] });
@@ -67,13 +70,10 @@ export class Director extends pulumi.ComponentResource {
     }
 }
 
-/** keepalived in checks-only mode owns the table; the Director keeps its VIPs (keepalived does not touch them). */
-function checkedTable(prefix: string, host: HostAccess, model: DirectorModel, groups: GroupView[], root: string, opts: StepOptions): IpvsTable {
-    const checks = mergeChecks(groups);
-    if (!Object.values(checks).some((c) => c.healthCheck !== undefined)) {
-        throw new ConfigError([`${root}.healthChecks: is on, but no service of its VipGroups has a healthCheck. Fix: add healthCheck to the services to check, or turn healthChecks off.`]);
-    }
-    const conf = renderKeepalived({ routerId: host.name, owner: root, ruleset: model.ruleset, checks });
-    const steps = keepalivedSteps({ conf, vips: [], ruleset: model.ruleset });
-    return keepalivedTable(prefix, host, steps, model.ruleset, opts);
+/** The one validation of a Director used directly; errors are named `Director <name>...`. */
+function parseArgs(root: string, args: DirectorArgs): ParsedDirectorArgs {
+    const host = hostAccess(args.host, root);
+    const parsed = parseOrThrow(directorSettingsSchema, { interface: args.interface, aliasStart: args.aliasStart, drain: args.drain, healthChecks: args.healthChecks }, root);
+    refuseOwnAddress(host, args.vipGroups.map((g) => g.view), root);
+    return { parsed, host, vipGroups: args.vipGroups };
 }

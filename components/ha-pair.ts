@@ -6,12 +6,13 @@
  * until the live table matches.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { haPairSchema } from "./schema/ha-pair";
-import { haPairNodes, type HaNode } from "./core/render-ha-pair";
-import { chain } from "./host-commands";
-import { keepalivedTable } from "./keepalived-table";
+import { haPairSchema, type HaPairSpec } from "./schema/ha-pair";
+import { parseOrThrow } from "./schema/parse";
+import { haPairNodes, type HaNode } from "./core/keepalived/render-ha-pair";
 import type { IpvsTable } from "./providers/ipvs-table";
-import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
+import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
+import { chain } from "./parts/host-steps";
+import { keepalivedTable } from "./parts/keepalived-table";
 import type { VipGroup } from "./vip-group";
 
 export interface HaNodeArgs {
@@ -22,6 +23,7 @@ export interface HaNodeArgs {
     interface?: string;
 }
 
+/** For use as a library: raw settings, validated here once. */
 export interface HaPairArgs {
     /** The VRRP instance name. Default: the resource name (must be 1-40 lowercase letters, digits or '-'). */
     name?: string;
@@ -45,6 +47,14 @@ export interface HaPairArgs {
     vipGroups: VipGroup[];
 }
 
+/** From the cluster builder: the pair and its nodes' hosts as parseCluster validated them, taken as they are. */
+export interface ParsedHaPairArgs {
+    parsed: HaPairSpec;
+    /** The hosts of parsed.nodes, in the same order. */
+    hosts: readonly [HostAccess, HostAccess];
+    vipGroups: VipGroup[];
+}
+
 export class HaPair extends pulumi.ComponentResource {
     /** Both nodes as rendered: director model, keepalived config and host steps. */
     readonly nodes: readonly [HaNode, HaNode];
@@ -53,40 +63,51 @@ export class HaPair extends pulumi.ComponentResource {
     /** Entries as live after the last apply, by host name. */
     readonly entries: pulumi.Output<Record<string, Record<string, string>>>;
 
-    constructor(name: string, args: HaPairArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: HaPairArgs | ParsedHaPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:HaPair", name, {}, opts);
-        const root = `HaPair ${name}`;
-        const hosts = args.nodes.map((n, i) => hostAccess(n.host, `${root}.nodes[${i}]`));
-        const spec = parseOrThrow(
-            haPairSchema,
-            {
-                name: args.name ?? name,
-                nodes: args.nodes.map((n) => ({ host: n.host.name, priority: n.priority, interface: n.interface })),
-                virtualRouterId: args.virtualRouterId,
-                advertInt: args.advertInt,
-                authentication: args.authentication,
-                unicast: args.unicast,
-                nopreempt: args.nopreempt,
-                preemptDelay: args.preemptDelay,
-                syncConnections: args.syncConnections,
-                aliasStart: args.aliasStart,
-                vipGroups: args.vipGroups.map((g) => g.spec.name),
-            },
-            root,
-        );
-        const groups = args.vipGroups.map((g) => g.view);
-        hosts.forEach((h, i) => refuseOwnAddress(h, groups, `${root}.nodes[${i}]`));
-        const input = (i: 0 | 1) => ({ host: hosts[i].name, address: hosts[i].spec.address, priority: spec.nodes[i].priority, interface: spec.nodes[i].interface });
-        this.nodes = haPairNodes({ ...spec, nodes: [input(0), input(1)] }, groups);
+        const { parsed, hosts, vipGroups } = "parsed" in args ? args : parseArgs(name, args);
+        const withAddress = (i: 0 | 1) => ({ ...parsed.nodes[i], address: hosts[i].spec.address });
+        this.nodes = haPairNodes({ ...parsed, nodes: [withAddress(0), withAddress(1)] }, vipGroups.map((g) => g.view));
 
         const tables: Record<string, IpvsTable> = {};
         this.nodes.forEach((node, i) => {
             const prefix = `${name}-${node.host}`;
             const [, sysctl] = chain(prefix, hosts[i], [node.steps.install, node.steps.sysctl], { parent: this });
-            tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl], secretConfig: spec.authentication !== undefined });
+            tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl], secretConfig: parsed.authentication !== undefined });
         });
         this.tables = tables;
         this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.entries])));
         this.registerOutputs({ entries: this.entries });
     }
+}
+
+/**
+ * The one validation of an HaPair used directly: its hosts, then its settings through the
+ * cluster's own haPairSchema (nodes and groups named as the schema names them), then VIPs
+ * against the nodes' addresses. Errors are named `HaPair <name>...`.
+ */
+function parseArgs(name: string, args: HaPairArgs): ParsedHaPairArgs {
+    const root = `HaPair ${name}`;
+    const hosts = args.nodes.map((n, i) => hostAccess(n.host, `${root}.nodes[${i}]`));
+    const { nodes, vipGroups, virtualRouterId, advertInt, authentication, unicast, nopreempt, preemptDelay, syncConnections, aliasStart } = args;
+    const parsed = parseOrThrow(
+        haPairSchema,
+        {
+            name: args.name ?? name,
+            nodes: nodes.map((n) => ({ host: n.host.name, priority: n.priority, interface: n.interface })),
+            virtualRouterId,
+            advertInt,
+            authentication,
+            unicast,
+            nopreempt,
+            preemptDelay,
+            syncConnections,
+            aliasStart,
+            vipGroups: vipGroups.map((g) => g.spec.name),
+        },
+        root,
+    );
+    const groups = vipGroups.map((g) => g.view);
+    hosts.forEach((h, i) => refuseOwnAddress(h, groups, `${root}.nodes[${i}]`));
+    return { parsed, hosts: [hosts[0], hosts[1]], vipGroups };
 }

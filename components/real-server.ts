@@ -4,16 +4,16 @@
  * reboot, and destroy restores what was there before.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { realServerSchema } from "./schema/real-server";
-import { realServerModel, type RealServerModel } from "./core/cluster-model";
-import { realServerSteps } from "./core/render-real-server";
-import type { HostStep } from "./core/host-step";
-import { chain, stepCommand } from "./host-commands";
-import { hostAccess, parseOrThrow, refuseOwnAddress, type HostInput } from "./validate";
+import { realServerSettingsSchema, type RealServerSettings } from "./schema/real-server";
+import { parseOrThrow } from "./schema/parse";
+import { realServerModel, type RealServerModel } from "./core/host/cluster-model";
+import { realServerSteps } from "./core/host/render-real-server";
+import type { HostStep } from "./core/host/host-step";
+import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
+import { chain, stepCommand } from "./parts/host-steps";
 import type { VipGroup } from "./vip-group";
 
-const optionsSchema = realServerSchema.omit({ host: true });
-
+/** For use as a library: raw settings, validated here once. */
 export interface RealServerArgs {
     host: HostInput;
     /** The groups whose pools list this host; its role and VIPs follow from them. */
@@ -22,21 +22,25 @@ export interface RealServerArgs {
     interface?: string;
     /** First lo alias number (lo:N). Default 0. */
     aliasStart?: number;
-    /** NAT: the director's address, to become the default gateway. */
+    /** NAT: the director's address, to become the default gateway. Default none. */
     natGateway?: string;
+}
+
+/** From the cluster builder: settings and host as parseCluster validated them, taken as they are. */
+export interface ParsedRealServerArgs {
+    parsed: RealServerSettings;
+    host: HostAccess;
+    vipGroups: VipGroup[];
 }
 
 export class RealServer extends pulumi.ComponentResource {
     readonly model: RealServerModel;
 
-    constructor(name: string, args: RealServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: RealServerArgs | ParsedRealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:RealServer", name, {}, opts);
-        const root = `RealServer ${name}`;
-        const host = hostAccess(args.host, root);
-        const options = parseOrThrow(optionsSchema, { interface: args.interface, aliasStart: args.aliasStart, natGateway: args.natGateway }, root);
-        const groups = args.vipGroups.map((g) => g.view);
-        refuseOwnAddress(host, groups, root);
-        this.model = realServerModel({ host: host.name, address: host.spec.address, ...options }, groups);
+        const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(`RealServer ${name}`, args);
+        const { interface: iface, aliasStart, natGateway } = parsed;
+        this.model = realServerModel({ host: host.name, address: host.spec.address, interface: iface, aliasStart, natGateway }, vipGroups.map((g) => g.view));
 
         const steps = realServerSteps(this.model);
         const prefix = `${name}-realserver`;
@@ -46,4 +50,12 @@ export class RealServer extends pulumi.ComponentResource {
         stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...base, ...vips] });
         this.registerOutputs({ vips: this.model.vips.map((v) => v.address), roles: this.model.roles });
     }
+}
+
+/** The one validation of a RealServer used directly; errors are named `RealServer <name>...`. */
+function parseArgs(root: string, args: RealServerArgs): ParsedRealServerArgs {
+    const host = hostAccess(args.host, root);
+    const parsed = parseOrThrow(realServerSettingsSchema, { interface: args.interface, aliasStart: args.aliasStart, natGateway: args.natGateway }, root);
+    refuseOwnAddress(host, args.vipGroups.map((g) => g.view), root);
+    return { parsed, host, vipGroups: args.vipGroups };
 }

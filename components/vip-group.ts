@@ -1,18 +1,25 @@
 /**
  * VipGroup: VIPs, their virtual services and real-server pools. Pure: it touches no host. It
- * validates its spec and yields the desired ipvs ruleset, which Directors and HaPairs apply.
+ * yields the desired ipvs ruleset, which Directors and HaPairs apply.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { vipGroupSchema, type VipGroupSpec } from "./schema/vip-group";
-import { ConfigError, issueLines } from "./schema/errors";
-import { groupView, type AddressBook, type GroupView } from "./core/cluster-model";
-import { toEntries } from "./core/ipvs-entries";
+import { parseOrThrow } from "./schema/parse";
+import { groupView, type AddressBook, type GroupView } from "./core/host/cluster-model";
+import { toEntries } from "./core/ipvs/ipvs-entries";
 
+/** For use as a library: a raw group spec, validated here once. */
 export interface VipGroupArgs {
-    /** The group (see the config reference); validated here. */
+    /** The group (see the config reference). */
     spec: unknown;
-    /** Addresses of hosts named in pools by `host:`. */
+    /** Addresses of hosts named in pools by `host:`. Default none. */
     hosts?: AddressBook;
+}
+
+/** From the cluster builder: the group as parseCluster validated it, taken as it is. */
+export interface ParsedVipGroupArgs {
+    parsed: VipGroupSpec;
+    hosts: AddressBook;
 }
 
 export class VipGroup extends pulumi.ComponentResource {
@@ -24,11 +31,9 @@ export class VipGroup extends pulumi.ComponentResource {
     readonly entries: pulumi.Output<Record<string, string>>;
     readonly vips: pulumi.Output<string[]>;
 
-    constructor(name: string, args: VipGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: VipGroupArgs | ParsedVipGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:VipGroup", name, {}, opts);
-        const parsed = vipGroupSchema.safeParse(args.spec);
-        if (!parsed.success) throw new ConfigError(issueLines(`VipGroup ${name}`, parsed.error));
-        this.spec = parsed.data;
+        this.spec = "parsed" in args ? args.parsed : parseOrThrow(vipGroupSchema, args.spec, `VipGroup ${name}`);
         this.view = groupView(args.hosts ?? {}, this.spec);
         this.entries = pulumi.output(toEntries(this.view.ruleset));
         this.vips = pulumi.output(this.view.vips);

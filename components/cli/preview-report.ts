@@ -5,7 +5,7 @@
  * command in ci-preview.ts runs the preview and prints this.
  */
 import { parseNotices } from "../providers/notices";
-import { fromEntries, toEntries } from "../core/ipvs-entries";
+import { fromEntries, toEntries } from "../core/ipvs/ipvs-entries";
 
 /** The parts of the engine's preview JSON this reads. */
 export interface PreviewJson {

@@ -5,13 +5,13 @@
  */
 import type { HostTransport } from "./transport";
 import { runChecked } from "./transport";
-import type { Ruleset } from "../core/ipvs-model";
-import { destId, serviceId } from "../core/ipvs-model";
-import { parseSave, parseListThresholds, mergeThresholds, parseListConnections } from "../core/ipvs-parse";
-import { fromEntries, toEntries } from "../core/ipvs-entries";
-import { planChanges, opArgs, type IpvsOp, type Plan } from "../core/ipvs-diff";
-import { renderRestore } from "../core/ipvs-render";
-import { shellCommand } from "../core/shell-quote";
+import type { Ruleset } from "../core/ipvs/ipvs-model";
+import { destId, serviceId } from "../core/ipvs/ipvs-model";
+import { parseSave, parseListThresholds, mergeThresholds, parseListConnections } from "../core/ipvs/ipvs-parse";
+import { fromEntries, toEntries } from "../core/ipvs/ipvs-entries";
+import { planChanges, opArgs, type IpvsOp, type Plan } from "../core/ipvs/ipvs-diff";
+import { renderRestore } from "../core/ipvs/ipvs-render";
+import { shellCommand } from "../base/shell-quote";
 
 export type TableManager = "ipvsadm" | "keepalived";
 

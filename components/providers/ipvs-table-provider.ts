@@ -5,8 +5,8 @@
  * "Changed" is decided by the plan an apply would run, never by comparing serialised inputs:
  * the engine hands inputs back with their keys in another order.
  */
-import { fromEntries, toEntries } from "../core/ipvs-entries";
-import { allOps, opEntryId } from "../core/ipvs-diff";
+import { fromEntries, toEntries } from "../core/ipvs/ipvs-entries";
+import { allOps, opEntryId } from "../core/ipvs/ipvs-diff";
 import { applyTable, isEmptyPlan, ownedView, planAgainst, readLive, type DrainSettings, type TableManager } from "./ipvs-table-logic";
 import { emitNotice } from "./notices";
 import { sameData, storedCode } from "./same-data";

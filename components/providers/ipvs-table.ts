@@ -9,6 +9,7 @@ import type { SshTarget } from "./transport";
 import type { DrainSettings, TableManager } from "./ipvs-table-logic";
 import type { TableOuts } from "./ipvs-table-provider";
 import { runtimeProvider } from "./runtime-loader";
+import { DEFAULT_DRAIN } from "../schema/director";
 
 export interface IpvsTableArgs {
     /** The host's name in the stack, shown in plain text in the preview (the connection is a secret). */
@@ -17,6 +18,7 @@ export interface IpvsTableArgs {
     entries: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** "ipvsadm" (default): this resource writes the table. "keepalived": keepalived writes it; this one shows and verifies. */
     manager?: pulumi.Input<TableManager>;
+    /** Default 60 s timeout, 2 s polls (DEFAULT_DRAIN). */
     drain?: pulumi.Input<DrainSettings>;
     rulesFile: pulumi.Input<string>;
     /** The director's own addresses (see TableState.localAddresses). */
@@ -34,7 +36,7 @@ export class IpvsTable extends pulumi.dynamic.Resource {
             connection: pulumi.secret(args.connection),
             entries: args.entries,
             manager: args.manager ?? "ipvsadm",
-            drain: args.drain ?? { timeoutSeconds: 60, pollSeconds: 2 },
+            drain: args.drain ?? { ...DEFAULT_DRAIN },
             rulesFile: args.rulesFile,
             localAddresses: args.localAddresses ?? [],
             lastApply: undefined,

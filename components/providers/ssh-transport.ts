@@ -5,7 +5,7 @@
  */
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS, describeTarget, type HostTransport, type OpenOptions, type RunResult, type SshTarget } from "./transport";
-import { shellQuote } from "../core/shell-quote";
+import { shellQuote } from "../base/shell-quote";
 
 type Hop = Omit<SshTarget, "bastion" | "privateKey" | "name" | "connectTimeoutSeconds">;
 

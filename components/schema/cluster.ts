@@ -9,8 +9,8 @@ import { vipGroupSchema, persistenceNetmaskFits } from "./vip-group";
 import { directorSchema } from "./director";
 import { realServerSchema } from "./real-server";
 import { haPairSchema } from "./ha-pair";
-import { ConfigError, issueLines } from "./errors";
-import { ipFamily } from "../core/ip-address";
+import { parseOrThrow } from "./parse";
+import { familyLabel, familyOf } from "../base/address";
 
 const KERNEL_IFNAMSIZ = 15;
 
@@ -106,26 +106,27 @@ function checkVipsAndPools(c: ClusterSpec, issue: Issue, needHost: (name: string
                 resolved.set(key, ri);
             });
             g.vips.forEach((vip, vi) => {
-                const family = ipFamily(vip);
+                const family = familyOf(vip);
                 const netmask = svc.persistence?.netmask;
                 if (netmask !== undefined && !persistenceNetmaskFits(netmask, vip)) {
                     issue([...at, "persistence", "netmask"], `does not fit VIP ${vip}: IPv4 takes a dotted netmask, IPv6 a prefix length. Fix: split the VIPs into groups per family.`);
                 }
                 const sameFamily = svc.realServers.filter((rs) => {
                     const a = rs.address ?? (rs.host !== undefined ? c.hosts[rs.host]?.address : undefined);
-                    return a !== undefined && ipFamily(a) === family;
+                    return a !== undefined && familyOf(a) === family;
                 });
                 if (svc.realServers.length > 0 && sameFamily.length === 0 && svc.fwmark === undefined) {
-                    issue(["vipGroups", gi, "vips", vi], `VIP ${vip} is IPv${family} but service ${si} has no IPv${family} real server. Fix: add one, or move the VIP to another group.`);
+                    issue(["vipGroups", gi, "vips", vi], `VIP ${vip} is ${familyLabel(family)} but service ${si} has no ${familyLabel(family)} real server. Fix: add one, or move the VIP to another group.`);
                 }
             });
         });
     });
 }
 
-/** Validates stack config; throws ConfigError naming every bad field. Touches nothing. */
+/**
+ * Validates stack config; throws ConfigError naming every bad field. Touches nothing. This is
+ * the one validation pass: the cluster builder hands its parts to the components as they are.
+ */
 export function parseCluster(input: unknown): ClusterSpec {
-    const result = clusterSchema.safeParse(input);
-    if (!result.success) throw new ConfigError(issueLines("cluster", result.error));
-    return result.data;
+    return parseOrThrow(clusterSchema, input, "cluster");
 }

@@ -4,11 +4,11 @@
  * the field's path, long before any host is contacted.
  */
 import { z } from "zod";
-import { canonicalIpv4, parseIp } from "../core/ip-address";
+import { tryParseAddress } from "../base/address";
 
 /** Any IPv4 or IPv6 address, canonicalised the way ipvsadm prints it. */
 export const ipAddress = z.string().transform((text, ctx) => {
-    const ip = parseIp(text);
+    const ip = tryParseAddress(text);
     if (!ip) {
         ctx.addIssue({ code: "custom", message: `"${printable(text)}" is not an IPv4 or IPv6 address. Fix: write a literal address such as 192.168.13.100 or 2001:db8::100.` });
         return z.NEVER;
@@ -18,18 +18,18 @@ export const ipAddress = z.string().transform((text, ctx) => {
 
 /** IPv4 only (for things the kernel or keepalived only accept as IPv4). */
 export const ipv4Address = z.string().transform((text, ctx) => {
-    const v4 = canonicalIpv4(text);
-    if (!v4) {
+    const v4 = tryParseAddress(text);
+    if (v4?.family !== "inet") {
         ctx.addIssue({ code: "custom", message: `"${printable(text)}" is not an IPv4 address. Fix: write a dotted quad such as 192.168.13.111.` });
         return z.NEVER;
     }
-    return v4;
+    return v4.address;
 });
 
 const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An SSH target: an address or a DNS name (no user@, no options, nothing a shell would read). */
-export const hostNameOrAddress = z.string().refine((t) => parseIp(t) !== undefined || DNS_NAME.test(t), {
+export const hostNameOrAddress = z.string().refine((t) => tryParseAddress(t) !== undefined || DNS_NAME.test(t), {
     message: "must be an IP address or a DNS host name (letters, digits, '-' and '.'). Fix: remove spaces, quotes and shell characters.",
 });
 

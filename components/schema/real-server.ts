@@ -13,4 +13,8 @@ export const realServerSchema = z.strictObject({
     natGateway: ipv4Address.optional(),
 });
 
+/** A RealServer's own settings, without the host name the cluster resolves. */
+export const realServerSettingsSchema = realServerSchema.omit({ host: true });
+
 export type RealServerSpec = z.infer<typeof realServerSchema>;
+export type RealServerSettings = z.infer<typeof realServerSettingsSchema>;

@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { ipAddress, objectName, port, printable } from "./common";
 import { healthCheckSchema } from "./health-check";
-import { ipFamily, ipv4PrefixOf } from "../core/ip-address";
+import { familyOf } from "../base/address";
+import { ipv4PrefixOf } from "../base/netmask";
 
 export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"] as const;
 export type Scheduler = (typeof SCHEDULERS)[number];
@@ -165,5 +166,5 @@ export type RealServerRefSpec = z.infer<typeof realServerRefSchema>;
 
 /** IPv6 persistence netmask must be a prefix length, IPv4 a dotted mask; checked where the VIP family is known. */
 export function persistenceNetmaskFits(netmask: string | number, vip: string): boolean {
-    return ipFamily(vip) === 6 ? typeof netmask === "number" : typeof netmask === "string" || netmask <= 32;
+    return familyOf(vip) === "inet6" ? typeof netmask === "number" : typeof netmask === "string" || netmask <= 32;
 }

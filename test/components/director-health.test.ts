@@ -9,7 +9,7 @@ import { runUnderMocks, type MockResource } from "../support/mocks";
 import { clusterOf } from "../support/stacks";
 import { parseCluster } from "../../components/schema/cluster";
 import { buildCluster } from "../../components/cluster";
-import { ConfigError } from "../../components/schema/errors";
+import { ConfigError } from "../../components/base/errors";
 import { Director } from "../../components/director";
 import { VipGroup } from "../../components/vip-group";
 

@@ -6,7 +6,7 @@ import { parseCluster } from "../../components/schema/cluster";
 import { buildCluster } from "../../components/cluster";
 import { VipGroup } from "../../components/vip-group";
 import { Director } from "../../components/director";
-import { ConfigError } from "../../components/schema/errors";
+import { ConfigError } from "../../components/base/errors";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
 

@@ -10,7 +10,7 @@ import { parseCluster } from "../../components/schema/cluster";
 import { buildCluster } from "../../components/cluster";
 import { HaPair } from "../../components/ha-pair";
 import { VipGroup } from "../../components/vip-group";
-import { ConfigError } from "../../components/schema/errors";
+import { ConfigError } from "../../components/base/errors";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { allOps, opArgs, planChanges } from "../../components/core/ipvs-diff";
-import { fromEntries, toEntries } from "../../components/core/ipvs-entries";
-import { mergeThresholds, parseListConnections, parseListThresholds, parseSave } from "../../components/core/ipvs-parse";
-import { renderRestore } from "../../components/core/ipvs-render";
-import { Rng, expectedAfter, genScenario } from "../unit/ipvs-random";
-import { FakeIpvsadm } from "./fake-ipvsadm";
+import { allOps, opArgs, planChanges } from "../../components/core/ipvs/ipvs-diff";
+import { fromEntries, toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { mergeThresholds, parseListConnections, parseListThresholds, parseSave } from "../../components/core/ipvs/ipvs-parse";
+import { renderRestore } from "../../components/core/ipvs/ipvs-render";
+import { Rng, expectedAfter, genScenario } from "../support/ipvs-random";
+import { FakeIpvsadm } from "../support/fake-ipvsadm";
 
 const run = (fake: FakeIpvsadm, line: string, stdin?: string) => fake.exec(line.split(" "), stdin);
 

@@ -4,12 +4,12 @@
  * connection is an in-place update that sends no ipvsadm change.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeHost } from "./fake-host";
+import { FakeHost } from "../support/fake-host";
 import { ipvsTableProvider, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
 import { parseNotices, type Notice } from "../../components/providers/notices";
 import type { SshTarget } from "../../components/providers/transport";
-import { parseSave } from "../../components/core/ipvs-parse";
-import { toEntries } from "../../components/core/ipvs-entries";
+import { parseSave } from "../../components/core/ipvs/ipvs-parse";
+import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 
 const DIRECTOR = "192.168.13.111";
 /** Several services and VIPs, tcp/udp/fwmark/IPv6, addresses that sort differently as text (.9, .10, .112), and a real server on the director itself. */

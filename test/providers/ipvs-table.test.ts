@@ -1,8 +1,8 @@
 /** IpvsTable's provider logic against an in-memory ipvsadm: incremental, owned-only, drained. */
 import { describe, expect, it } from "vitest";
-import { FakeHost } from "./fake-host";
+import { FakeHost } from "../support/fake-host";
 import { applyTable, type TableState } from "../../components/providers/ipvs-table-logic";
-import { parseSave } from "../../components/core/ipvs-parse";
+import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 
 const VIP = "-t 192.168.13.100:80";
 const base: Record<string, string> = {

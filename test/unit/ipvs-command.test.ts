@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs-command";
+import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-tokens";
+import { parseCommand } from "../support/ipvsadm-command";
 
 const argv = (line: string): string[] => line.split(" ");
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allOps, applyOps, opArgs, planChanges } from "../../components/core/ipvs-diff";
-import type { Plan } from "../../components/core/ipvs-diff";
-import { fromEntries } from "../../components/core/ipvs-entries";
+import { allOps, opArgs, planChanges } from "../../components/core/ipvs/ipvs-diff";
+import { applyOps } from "../support/apply-ops";
+import type { Plan } from "../../components/core/ipvs/ipvs-diff";
+import { fromEntries } from "../../components/core/ipvs/ipvs-entries";
 
 const table = fromEntries;
 const none = { services: [], dests: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fromEntries, toEntries } from "../../components/core/ipvs-entries";
-import type { Ruleset } from "../../components/core/ipvs-model";
+import { fromEntries, toEntries } from "../../components/core/ipvs/ipvs-entries";
+import type { Ruleset } from "../../components/core/ipvs/ipvs-model";
 
 const SEED_000: Ruleset = {
     services: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { toEntries } from "../../components/core/ipvs-entries";
-import { mergeThresholds, parseListConnections, parseListThresholds, parseSave } from "../../components/core/ipvs-parse";
+import { toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { mergeThresholds, parseListConnections, parseListThresholds, parseSave } from "../../components/core/ipvs/ipvs-parse";
 
 // What `ipvsadm -S -n` 1.31 prints, with every option it can print; the last real server
 // carries -x/-y, which -S never prints but -R input may hold. The tunnel line without

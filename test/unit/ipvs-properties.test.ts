@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { allOps, applyOps, opArgs, opEntryId, planChanges } from "../../components/core/ipvs-diff";
-import { fromEntries, toEntries } from "../../components/core/ipvs-entries";
-import { destEntryId, serviceEntryId } from "../../components/core/ipvs-model";
-import type { Ruleset } from "../../components/core/ipvs-model";
-import { parseSave } from "../../components/core/ipvs-parse";
-import { renderRestore, renderSave } from "../../components/core/ipvs-render";
-import { Rng, expectedAfter, genOwned, genRuleset, genScenario, idsOf } from "./ipvs-random";
+import { allOps, opArgs, opEntryId, planChanges } from "../../components/core/ipvs/ipvs-diff";
+import { applyOps } from "../support/apply-ops";
+import { fromEntries, toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { destEntryId, serviceEntryId } from "../../components/core/ipvs/ipvs-model";
+import type { Ruleset } from "../../components/core/ipvs/ipvs-model";
+import { parseSave } from "../../components/core/ipvs/ipvs-parse";
+import { renderRestore } from "../../components/core/ipvs/ipvs-render";
+import { renderSave } from "../support/render-save";
+import { Rng, expectedAfter, genOwned, genRuleset, genScenario, idsOf } from "../support/ipvs-random";
 
 const CASES = 300;
 

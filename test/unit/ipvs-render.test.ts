@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { IpvsService, Ruleset } from "../../components/core/ipvs-model";
-import { destArgs, renderRestore, renderSave, serviceArgs } from "../../components/core/ipvs-render";
+import type { IpvsService, Ruleset } from "../../components/core/ipvs/ipvs-model";
+import { destArgs, renderRestore, serviceArgs } from "../../components/core/ipvs/ipvs-render";
+import { renderSave } from "../support/render-save";
 
 const WEB: IpvsService = {
     key: { kind: "addr", protocol: "tcp", address: "192.168.0.75", port: 80 },

@@ -8,12 +8,12 @@ import { describe, expect, it } from "vitest";
 import { parseCluster } from "../../components/schema/cluster";
 import { healthCheckSchema } from "../../components/schema/health-check";
 import { haPairSchema } from "../../components/schema/ha-pair";
-import { ConfigError } from "../../components/schema/errors";
-import { groupView, mergeChecks } from "../../components/core/cluster-model";
-import { haPairNodes } from "../../components/core/render-ha-pair";
-import { renderKeepalived } from "../../components/core/render-keepalived";
-import { quoted, timer, word } from "../../components/core/keepalived-syntax";
-import type { Ruleset } from "../../components/core/ipvs-model";
+import { ConfigError } from "../../components/base/errors";
+import { groupView, mergeChecks } from "../../components/core/host/cluster-model";
+import { haPairNodes } from "../../components/core/keepalived/render-ha-pair";
+import { renderKeepalived } from "../../components/core/keepalived/render-keepalived";
+import { quoted, timer, word } from "../../components/core/keepalived/keepalived-syntax";
+import type { Ruleset } from "../../components/core/ipvs/ipvs-model";
 import { clusterOf } from "../support/stacks";
 
 const seed = () => clusterOf("seed-002");

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseCluster, type ClusterSpec } from "../../components/schema/cluster";
-import { directorModel, groupView, mergeChecks } from "../../components/core/cluster-model";
-import { haPairNodes, type HaNode } from "../../components/core/render-ha-pair";
-import { renderKeepalived } from "../../components/core/render-keepalived";
+import { directorModel, groupView, mergeChecks } from "../../components/core/host/cluster-model";
+import { haPairNodes, type HaNode } from "../../components/core/keepalived/render-ha-pair";
+import { renderKeepalived } from "../../components/core/keepalived/render-keepalived";
 import { clusterOf } from "../support/stacks";
 
 const KEY = { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIReplaceWithTheHostsOwnKey" };

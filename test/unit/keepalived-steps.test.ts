@@ -9,9 +9,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { keepalivedSteps, type KeepalivedSteps } from "../../components/core/render-keepalived-steps";
-import type { Ruleset } from "../../components/core/ipvs-model";
-import { KEEPALIVED_MARKER } from "../../components/core/render-keepalived";
+import { keepalivedSteps, type KeepalivedSteps } from "../../components/core/keepalived/render-keepalived-steps";
+import type { Ruleset } from "../../components/core/ipvs/ipvs-model";
+import { KEEPALIVED_MARKER } from "../../components/core/keepalived/render-keepalived";
 
 const RULESET: Ruleset = {
     services: [{ key: { kind: "addr", protocol: "tcp", address: "192.168.13.100", port: 80 }, settings: { scheduler: "rr", schedFlags: [], onePacket: false }, dests: [] }],

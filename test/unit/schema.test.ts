@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCluster } from "../../components/schema/cluster";
-import { ConfigError } from "../../components/schema/errors";
+import { ConfigError } from "../../components/base/errors";
 import { clusterOf } from "../support/stacks";
 
 function rejection(mutate: (c: Record<string, any>) => void): string[] {

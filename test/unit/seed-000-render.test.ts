@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseCluster } from "../../components/schema/cluster";
-import { directorModel, groupView, realServerModel } from "../../components/core/cluster-model";
-import { directorSteps } from "../../components/core/render-director";
-import { realServerSteps } from "../../components/core/render-real-server";
-import { planChanges, allOps, opArgs } from "../../components/core/ipvs-diff";
-import { toEntries } from "../../components/core/ipvs-entries";
+import { directorModel, groupView, realServerModel } from "../../components/core/host/cluster-model";
+import { directorSteps } from "../../components/core/host/render-director";
+import { realServerSteps } from "../../components/core/host/render-real-server";
+import { planChanges, allOps, opArgs } from "../../components/core/ipvs/ipvs-diff";
+import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { clusterOf } from "../support/stacks";
 
 const spec = parseCluster(clusterOf("seed-000"));

@@ -1,8 +1,8 @@
 /** Writes an e2e stack's config for the lab: lab hosts + a cluster spec, and reads live state. */
 import { readLabHosts, onHostOk, type LabHostName } from "../../lab/lab";
 import { writeStackConfig } from "./engine";
-import { parseSave } from "../../../components/core/ipvs-parse";
-import { toEntries } from "../../../components/core/ipvs-entries";
+import { parseSave } from "../../../components/core/ipvs/ipvs-parse";
+import { toEntries } from "../../../components/core/ipvs/ipvs-entries";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { stackHosts } = require("../../../scripts/lab-stack-hosts.js") as { stackHosts(lab: unknown): Record<string, unknown> };

@@ -7,10 +7,9 @@
  *   `-f 7` (IPv4 fwmark), `-f 7 -6` (IPv6 fwmark). Fwmarks are unsigned decimal.
  * - dest: `<service id> -r <ADDR:PORT>`, e.g. `-t 192.168.13.100:80 -r 192.168.13.112:80`.
  */
-import { compareAddresses, canonicalAddress, canonicalNetmask, formatAddrPort, parseAddress } from "./ipvs-address";
-import type { Family } from "./ipvs-address";
-
-export type { Family } from "./ipvs-address";
+import { compareAddresses, canonicalAddress, formatAddrPort, parseAddress } from "../../base/address";
+import { canonicalNetmask } from "../../base/netmask";
+import type { Family } from "../../base/address";
 
 /** Transport protocol of an address-based virtual service. */
 export type Protocol = "tcp" | "udp" | "sctp";
@@ -96,11 +95,6 @@ export const IPVS_DEFAULTS = {
 
 const PROTOCOL_SWITCH: Record<Protocol, string> = { tcp: "-t", udp: "-u", sctp: "--sctp-service" };
 const PROTOCOL_ORDER: Protocol[] = ["tcp", "udp", "sctp"];
-
-/** The ipvsadm switch selecting a protocol (`-t`, `-u`, `--sctp-service`). */
-export function protocolSwitch(p: Protocol): string {
-    return PROTOCOL_SWITCH[p];
-}
 
 /** Address family of a service: from its address, or the fwmark's `-6`. */
 export function serviceFamily(k: ServiceKey): Family {

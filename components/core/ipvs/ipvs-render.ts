@@ -1,10 +1,10 @@
 /**
- * Renders the model as ipvsadm arguments and as `-R` / `-S` text. Arguments come out as
- * argv arrays; quoting for a shell is the caller's business (components/core/shell-quote.ts).
+ * Renders the model as ipvsadm arguments and as `-R` text. Arguments come out as
+ * argv arrays; quoting for a shell is the caller's business (components/base/shell-quote.ts).
  * The argv builders print what they are given: pass normalised entries (normalizeRuleset,
  * or ops from planChanges) so flag names and addresses are canonical.
  */
-import { formatAddrPort } from "./ipvs-address";
+import { formatAddrPort } from "../../base/address";
 import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
 import type { DestSettings, IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings } from "./ipvs-model";
 
@@ -29,12 +29,12 @@ export function serviceSettingArgs(s: ServiceSettings): string[] {
 
 /**
  * Settings of a real server: `-g|-m|-i -w W [-x U] [-y L] [tunnel options]`. Thresholds are
- * left out when 0 (ipvsadm's default) or when `thresholds` is false (`-S` never prints them).
+ * left out when 0 (ipvsadm's default).
  */
-export function destSettingArgs(s: DestSettings, thresholds = true): string[] {
+export function destSettingArgs(s: DestSettings): string[] {
     const args = [FORWARDING_SWITCH[s.forwarding], "-w", String(s.weight)];
-    if (thresholds && s.upperThreshold !== 0) args.push("-x", String(s.upperThreshold));
-    if (thresholds && s.lowerThreshold !== 0) args.push("-y", String(s.lowerThreshold));
+    if (s.upperThreshold !== 0) args.push("-x", String(s.upperThreshold));
+    if (s.lowerThreshold !== 0) args.push("-y", String(s.lowerThreshold));
     const t = s.tunnel;
     if (s.forwarding === "tun" && t) {
         args.push("--tun-type", t.type);
@@ -65,28 +65,6 @@ export function renderRestore(r: Ruleset): string {
     for (const svc of normalizeRuleset(r).services) {
         lines.push(["-A", ...serviceArgs(svc)].join(" "));
         for (const d of svc.dests) lines.push(["-a", ...destArgs(svc.key, d)].join(" "));
-    }
-    return lines.map((l) => `${l}\n`).join("");
-}
-
-// ipvsadm 1.31 prints the unsigned fwmark with %d.
-function savedServiceKeyArgs(k: ServiceKey): string[] {
-    if (k.kind !== "fwmark" || k.mark < 2 ** 31) return serviceKeyArgs(k);
-    return serviceKeyArgs(k).map((a, i) => (i === 1 ? String(k.mark - 2 ** 32) : a));
-}
-
-/**
- * What `ipvsadm -S -n` (1.31) would print for a table: no thresholds, fwmarks >= 2^31
- * negative, tunnel type always spelled out. Used by tests and the in-memory ipvsadm.
- */
-export function renderSave(r: Ruleset): string {
-    const lines: string[] = [];
-    for (const svc of normalizeRuleset(r).services) {
-        const key = savedServiceKeyArgs(svc.key);
-        lines.push(["-A", ...key, ...serviceSettingArgs(svc.settings)].join(" "));
-        for (const d of svc.dests) {
-            lines.push(["-a", ...key, "-r", formatAddrPort(d.key.address, d.key.port), ...destSettingArgs(d.settings, false)].join(" "));
-        }
     }
     return lines.map((l) => `${l}\n`).join("");
 }

@@ -2,8 +2,9 @@
  * Seeded random ipvs tables for property tests (no dependency). Address and port pools are
  * small on purpose, so two generated tables share many ids and plans have real work to do.
  */
-import { destId, normalizeDest, normalizeRuleset, serviceId } from "../../components/core/ipvs-model";
-import type { DestSettings, Family, IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings } from "../../components/core/ipvs-model";
+import { destId, normalizeDest, normalizeRuleset, serviceId } from "../../components/core/ipvs/ipvs-model";
+import type { Family } from "../../components/base/address";
+import type { DestSettings, IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings } from "../../components/core/ipvs/ipvs-model";
 
 /** A small deterministic PRNG (mulberry32) with helpers. */
 export class Rng {

@@ -4,13 +4,14 @@
  * preview and, on apply, waits for the live table to match. Shared by HaPair and by a
  * Director with healthChecks.
  */
-import type { Ruleset } from "./core/ipvs-model";
-import { toEntries } from "./core/ipvs-entries";
-import { OWNED_RULES_FILE } from "./core/render-director";
-import { KEEPALIVED_SETTLE, type KeepalivedSteps } from "./core/render-keepalived-steps";
-import { sshTarget, type HostAccess } from "./connection";
-import { stepCommand, type StepOptions } from "./host-commands";
-import { IpvsTable } from "./providers/ipvs-table";
+import type { Ruleset } from "../core/ipvs/ipvs-model";
+import { toEntries } from "../core/ipvs/ipvs-entries";
+import { OWNED_RULES_FILE } from "../core/host/render-director";
+import { KEEPALIVED_SETTLE, type KeepalivedSteps } from "../core/keepalived/render-keepalived-steps";
+import { sshTarget } from "./connection";
+import type { HostAccess } from "./host-access";
+import { stepCommand, type StepOptions } from "./host-steps";
+import { IpvsTable } from "../providers/ipvs-table";
 
 export interface KeepalivedTableOptions extends StepOptions {
     /** The config holds a secret (the VRRP password): keep the scripts out of plain-text state. */

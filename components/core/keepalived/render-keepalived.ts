@@ -7,12 +7,12 @@
  * instead of 300 s), so every setting the Ruleset holds is written out explicitly: the table
  * keepalived builds must equal the entries IpvsTable shows in the preview. Pure; deterministic.
  */
-import type { DestSettings, IpvsDest, IpvsService, Ruleset } from "./ipvs-model";
-import { normalizeRuleset, serviceId } from "./ipvs-model";
-import type { ServiceChecks, VipAlias } from "./cluster-model";
-import type { HealthCheckSpec } from "../schema/health-check";
-import { ConfigError } from "../schema/errors";
-import { ipFamily } from "./ip-address";
+import type { DestSettings, IpvsDest, IpvsService, Ruleset } from "../ipvs/ipvs-model";
+import { normalizeRuleset, serviceFamily, serviceId } from "../ipvs/ipvs-model";
+import type { ServiceChecks, VipAlias } from "../host/cluster-model";
+import type { HealthCheckSpec } from "../../schema/health-check";
+import { ConfigError } from "../../base/errors";
+import { familyLabel, familyOf } from "../../base/address";
 import { block, commentText, int, quoted, renderConf, timer, word, type ConfLine } from "./keepalived-syntax";
 
 /** First line of every file we write; the host steps recognise their own file by it. */
@@ -79,9 +79,9 @@ function serviceIssues(owner: string, s: IpvsService, checks: ServiceChecks): st
     if (checks.quorum !== undefined && s.dests.length > 0 && checks.quorum > total) {
         issues.push(`${at}: quorum ${checks.quorum} exceeds the total weight of its real servers (${total}); keepalived -t refuses that. Fix: lower quorum or raise weights.`);
     }
-    const family = s.key.kind === "fwmark" ? (s.key.family === "inet6" ? 6 : 4) : ipFamily(s.key.address);
-    if (checks.sorryServer && ipFamily(checks.sorryServer.address) !== family) {
-        issues.push(`${at}: sorry server ${checks.sorryServer.address} is not IPv${family} like the service; keepalived refuses mixed families. Fix: split the VIPs into groups per family.`);
+    const family = serviceFamily(s.key);
+    if (checks.sorryServer && familyOf(checks.sorryServer.address) !== family) {
+        issues.push(`${at}: sorry server ${checks.sorryServer.address} is not ${familyLabel(family)} like the service; keepalived refuses mixed families. Fix: split the VIPs into groups per family.`);
     }
     const hc = checks.healthCheck;
     if (hc && hc.type !== "misc" && hc.connectPort === undefined && s.dests.some((d) => d.key.port === 0)) {
@@ -109,11 +109,11 @@ function globalDefs(c: KeepalivedConfig, services: IpvsService[]): ConfLine {
 }
 
 function vrrpInstance(v: VrrpInstance): ConfLine {
-    const family = v.vips.some((a) => ipFamily(a.address) === 4) ? 4 : 6;
+    const family = v.vips.some((a) => familyOf(a.address) === "inet") ? "inet" : "inet6";
     const vipLine = (a: VipAlias) => {
         const base = `${word(a.address, "VIP")}/${int(a.prefix, "VIP prefix")} dev ${word(a.device, "interface")}`;
         // A shared VIP must be usable at once after failover: no IPv6 duplicate address detection.
-        return a.label !== undefined ? `${base} label ${word(a.label, "VIP label")}` : ipFamily(a.address) === 6 ? `${base} -nodad` : base;
+        return a.label !== undefined ? `${base} label ${word(a.label, "VIP label")}` : familyOf(a.address) === "inet6" ? `${base} -nodad` : base;
     };
     const body: ConfLine[] = [
         `state ${v.state}`,
@@ -127,8 +127,8 @@ function vrrpInstance(v: VrrpInstance): ConfLine {
     if (v.password !== undefined) body.push(block("authentication", ["auth_type PASS", `auth_pass ${word(v.password, "authentication password")}`]));
     if (v.unicast) body.push(`unicast_src_ip ${word(v.unicast.source, "unicast source")}`, block("unicast_peer", [word(v.unicast.peer, "unicast peer")]));
     // keepalived wants one family in virtual_ipaddress; the other family rides along as "excluded" (not in adverts).
-    const same = v.vips.filter((a) => ipFamily(a.address) === family).map(vipLine);
-    const other = v.vips.filter((a) => ipFamily(a.address) !== family).map(vipLine);
+    const same = v.vips.filter((a) => familyOf(a.address) === family).map(vipLine);
+    const other = v.vips.filter((a) => familyOf(a.address) !== family).map(vipLine);
     body.push(block("virtual_ipaddress", same));
     if (other.length > 0) body.push(block("virtual_ipaddress_excluded", other));
     return block(`vrrp_instance ${word(v.name, "vrrp_instance name")}`, body);

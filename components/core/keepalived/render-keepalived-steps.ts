@@ -10,14 +10,14 @@
  *   IpvsTable, so on destroy keepalived stops (and removes its virtual servers, which it does
  *   by default) before the IpvsTable checks that they are gone.
  */
-import type { HostStep } from "./host-step";
-import { CONFIG_DIR, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "./host-step";
-import type { VipAlias } from "./cluster-model";
-import type { Ruleset } from "./ipvs-model";
-import { normalizeRuleset, serviceKeyArgs } from "./ipvs-model";
-import { installStep, OWNED_RULES_FILE } from "./render-director";
-import { vipDelArgv } from "./render-vip";
-import { shellCommand } from "./shell-quote";
+import type { HostStep } from "../host/host-step";
+import { CONFIG_DIR, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "../host/host-step";
+import type { VipAlias } from "../host/cluster-model";
+import type { Ruleset } from "../ipvs/ipvs-model";
+import { normalizeRuleset, serviceKeyArgs } from "../ipvs/ipvs-model";
+import { installStep, OWNED_RULES_FILE } from "../host/render-director";
+import { removeVipIfPresent } from "../host/render-vip";
+import { shellCommand } from "../../base/shell-quote";
 import { KEEPALIVED_MARKER } from "./render-keepalived";
 
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
@@ -80,7 +80,7 @@ function configStep(input: KeepalivedStepInput): HostStep {
         `${ACTIVE} || { journalctl -u keepalived -n 30 --no-pager >&2 || true; echo 'pulumi-lvs: keepalived is not running after applying the config' >&2; exit 1; }`,
     ]);
     const leftovers = [
-        ...input.vips.map((v) => `if ip addr show dev ${shellCommand([v.device])} | grep -qF ${shellCommand([` ${v.address}/${v.prefix} `])}; then ${shellCommand(vipDelArgv(v))}; fi`),
+        ...input.vips.map(removeVipIfPresent),
         // Only when no ipvsadm owner took the services over (it saves them in the rules file).
         `if [ ! -s ${OWNED_RULES_FILE} ] && command -v ipvsadm >/dev/null 2>&1; then`,
         ...normalizeRuleset(input.ruleset).services.map((s) => `  ${shellCommand(["ipvsadm", "-D", ...serviceKeyArgs(s.key)])} 2>/dev/null || true`),

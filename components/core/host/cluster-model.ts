@@ -2,11 +2,11 @@
  * From a validated cluster spec to what each host should look like: the desired ipvs ruleset
  * of every director, and the VIPs and role of every real server. Pure: no Pulumi, no I/O.
  */
-import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../schema/vip-group";
-import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "./ipvs-model";
-import { normalizeRuleset, serviceId } from "./ipvs-model";
-import { canonicalAddress } from "./ipvs-address";
-import { ipFamily } from "./ip-address";
+import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../../schema/vip-group";
+import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "../ipvs/ipvs-model";
+import { normalizeRuleset, serviceId } from "../ipvs/ipvs-model";
+import { canonicalAddress } from "../../base/address";
+import { familyOf, type Family } from "../../base/address";
 
 /** One VIP address on an interface, with its alias label (IPv6 addresses carry no label). */
 export interface VipAlias {
@@ -72,7 +72,7 @@ function serviceSettings(svc: ServiceSpec, vip: string | undefined): ServiceSett
     };
     if (svc.persistence) {
         const netmask = svc.persistence.netmask;
-        const single = netmask === undefined || netmask === "255.255.255.255" || (vip !== undefined && ipFamily(vip) === 6 && netmask === 128);
+        const single = netmask === undefined || netmask === "255.255.255.255" || (vip !== undefined && familyOf(vip) === "inet6" && netmask === 128);
         settings.persistence = single ? { timeout: svc.persistence.timeout } : { timeout: svc.persistence.timeout, netmask: String(netmask) };
     }
     return settings;
@@ -97,9 +97,9 @@ function destFor(hosts: AddressBook, svc: ServiceSpec, rs: RealServerRefSpec): I
 function serviceKeysOf(group: VipGroupSpec, svc: ServiceSpec): { key: ServiceKey; vip: string }[] {
     if (svc.fwmark !== undefined) {
         const mark = svc.fwmark;
-        return [...new Set(group.vips.map(ipFamily))].map((fam) => ({
-            key: { kind: "fwmark", mark, family: fam === 6 ? "inet6" : "inet" },
-            vip: group.vips.find((v) => ipFamily(v) === fam) ?? group.vips[0],
+        return [...new Set(group.vips.map(familyOf))].map((family) => ({
+            key: { kind: "fwmark", mark, family },
+            vip: group.vips.find((v) => familyOf(v) === family) ?? group.vips[0],
         }));
     }
     return group.vips.map((vip) => ({ key: { kind: "addr", protocol: svc.protocol ?? "tcp", address: vip, port: svc.port ?? 0 }, vip }));
@@ -108,11 +108,11 @@ function serviceKeysOf(group: VipGroupSpec, svc: ServiceSpec): { key: ServiceKey
 /** The ipvs services of one VipGroup: every VIP times every service (fwmark services once per family). */
 export function groupRuleset(hosts: AddressBook, group: VipGroupSpec): Ruleset {
     const services: IpvsService[] = [];
-    const poolOf = (svc: ServiceSpec, family: number) =>
-        svc.realServers.filter((rs) => ipFamily(realServerAddress(hosts, rs)) === family).map((rs) => destFor(hosts, svc, rs));
+    const poolOf = (svc: ServiceSpec, family: Family) =>
+        svc.realServers.filter((rs) => familyOf(realServerAddress(hosts, rs)) === family).map((rs) => destFor(hosts, svc, rs));
     for (const svc of group.services) {
         for (const { key, vip } of serviceKeysOf(group, svc)) {
-            services.push({ key, settings: serviceSettings(svc, vip), dests: poolOf(svc, ipFamily(vip)) });
+            services.push({ key, settings: serviceSettings(svc, vip), dests: poolOf(svc, familyOf(vip)) });
         }
     }
     return normalizeRuleset({ services });
@@ -148,7 +148,7 @@ export function mergeChecks(groups: GroupView[]): Record<string, ServiceChecks> 
 export function directorAliases(vips: string[], device: string, aliasStart: number): VipAlias[] {
     let n = aliasStart;
     return vips.map((address) =>
-        ipFamily(address) === 4 ? { address, prefix: 32, device, label: `${device}:${n++}` } : { address, prefix: 128, device },
+        familyOf(address) === "inet" ? { address, prefix: 32, device, label: `${device}:${n++}` } : { address, prefix: 128, device },
     );
 }
 
@@ -192,14 +192,14 @@ export function realServerModel(r: RealServerInput, groups: GroupView[]): RealSe
                 if (d.key.address !== r.address) continue;
                 roles.add(d.settings.forwarding);
                 if (d.settings.forwarding === "nat") continue;
-                const vips = svc.key.kind === "addr" ? [svc.key.address] : g.vips.filter((v) => ipFamily(v) === ipFamily(r.address));
+                const vips = svc.key.kind === "addr" ? [svc.key.address] : g.vips.filter((v) => familyOf(v) === familyOf(r.address));
                 for (const vip of vips) if (!local.has(vip)) local.set(vip, d.settings.forwarding);
             }
         }
     }
     let n = r.aliasStart;
     const vips = [...local].map(([vip, role]): VipAlias => {
-        if (ipFamily(vip) === 6) return { address: vip, prefix: 128, device: "lo" };
+        if (familyOf(vip) === "inet6") return { address: vip, prefix: 128, device: "lo" };
         return role === "tun" ? { address: vip, prefix: 32, device: "tunl0" } : { address: vip, prefix: 32, device: "lo", label: `lo:${n++}` };
     });
     const model: RealServerModel = { host: r.host, address: r.address, interface: r.interface, vips, roles: [...roles].sort() };

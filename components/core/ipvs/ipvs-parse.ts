@@ -2,10 +2,10 @@
  * Parsers for what ipvsadm prints: `-S -n` (the table), `-L -n --thresholds` (the -x/-y
  * values -S leaves out) and `-L -n` (connection counts, for draining).
  */
-import { splitAddrPort } from "./ipvs-address";
-import { IpvsadmUsageError, parseCommand } from "./ipvs-command";
-import { destId, normalizeRuleset, serviceId } from "./ipvs-model";
-import type { IpvsService, Protocol, Ruleset, ServiceKey } from "./ipvs-model";
+import { splitAddrPort } from "../../base/address";
+import { assembleRuleset, type AssemblyWording } from "./entry-lines";
+import { destId } from "./ipvs-model";
+import type { Protocol, Ruleset, ServiceKey } from "./ipvs-model";
 
 function lineError(what: string, n: number, line: string, reason: string): Error {
     return new Error(`${what} line ${n}: ${reason}: "${line.trim()}"`);
@@ -18,36 +18,17 @@ function lineError(what: string, n: number, line: string, reason: string): Error
  * are 0: merge `-L -n --thresholds` with mergeThresholds. Throws with the line number.
  */
 export function parseSave(text: string): Ruleset {
-    const services = new Map<string, IpvsService>();
-    const lines = text.split("\n");
-    lines.forEach((line, i) => {
-        const n = i + 1;
-        const tokens = line.trim().split(/\s+/).filter((t) => t !== "");
-        if (tokens.length === 0) return;
-        if (tokens[0] !== "-A" && tokens[0] !== "-a") {
-            throw lineError("ipvsadm -S", n, line, 'expected an "-A" (service) or "-a" (real server) line');
-        }
-        let cmd;
-        try {
-            cmd = parseCommand(tokens, { signedFwmark: true, literalPorts: true });
-        } catch (e) {
-            if (e instanceof IpvsadmUsageError) throw lineError("ipvsadm -S", n, line, e.message.trim());
-            throw e;
-        }
-        if (cmd.cmd === "add-service") {
-            const id = serviceId(cmd.key);
-            if (services.has(id)) throw lineError("ipvsadm -S", n, line, `service ${id} listed twice`);
-            services.set(id, { key: cmd.key, settings: cmd.settings, dests: [] });
-        } else if (cmd.cmd === "add-dest") {
-            const svc = services.get(serviceId(cmd.service));
-            if (!svc) throw lineError("ipvsadm -S", n, line, `real server before its service -A ${serviceId(cmd.service)}`);
-            const id = destId(cmd.service, cmd.dest.key);
-            if (svc.dests.some((d) => destId(svc.key, d.key) === id)) throw lineError("ipvsadm -S", n, line, `real server ${id} listed twice`);
-            svc.dests.push(cmd.dest);
-        }
+    const lines = text.split("\n").flatMap((line, i) => {
+        const words = line.trim().split(/\s+/).filter((t) => t !== "");
+        return words.length === 0 ? [] : [{ words, fail: (reason: string) => lineError("ipvsadm -S", i + 1, line, reason) }];
     });
-    return normalizeRuleset({ services: [...services.values()] });
+    return assembleRuleset(lines, SAVE_WORDING, { signedFwmark: true, literalPorts: true });
 }
+
+const SAVE_WORDING: AssemblyWording = {
+    notAnEntry: 'expected an "-A" (service) or "-a" (real server) line',
+    orphan: (service) => `real server before its service -A ${service}`,
+};
 
 /** Per real server numbers from `ipvsadm -L -n --thresholds`. */
 export interface DestThresholds {

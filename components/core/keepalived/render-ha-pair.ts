@@ -3,37 +3,21 @@
  * director's package, kernel module and sysctls, but gets no VIP or boot steps: keepalived adds
  * the VIPs on the master only and rebuilds the table itself when it starts at boot.
  */
-import type { GroupView } from "./cluster-model";
-import { directorModel, mergeChecks, type DirectorModel } from "./cluster-model";
-import type { HostStep } from "./host-step";
-import { directorSteps } from "./render-director";
+import type { GroupView } from "../host/cluster-model";
+import { directorModel, mergeChecks, type DirectorModel } from "../host/cluster-model";
+import type { HostStep } from "../host/host-step";
+import { directorSteps } from "../host/render-director";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
 import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
-import { ConfigError } from "../schema/errors";
-import { ipFamily } from "./ip-address";
+import { ConfigError } from "../../base/errors";
+import type { HaPairSpec } from "../../schema/ha-pair";
+import { familyLabel, familyOf } from "../../base/address";
 
-export interface HaNodeInput {
-    /** Host name (from `hosts`). */
-    host: string;
-    /** The host's address; the unicast VRRP source and the peer's unicast target. */
-    address: string;
-    priority: number;
-    interface: string;
-}
+/** A node as the validated pair has it, plus its host's address: the unicast VRRP source and the peer's target. */
+export type HaNodeInput = HaPairSpec["nodes"][number] & { address: string };
 
-/** A validated pair, as haPairSchema yields it (defaults applied). */
-export interface HaPairInput {
-    name: string;
-    nodes: readonly [HaNodeInput, HaNodeInput];
-    virtualRouterId: number;
-    advertInt: number;
-    authentication?: { password: string };
-    unicast: boolean;
-    nopreempt: boolean;
-    preemptDelay?: number;
-    syncConnections: boolean;
-    aliasStart: number;
-}
+/** A validated pair (haPairSchema's output, defaults applied) whose nodes carry their addresses. */
+export type HaPairInput = Omit<HaPairSpec, "nodes"> & { nodes: readonly [HaNodeInput, HaNodeInput] };
 
 export interface HaNode {
     host: string;
@@ -48,15 +32,16 @@ export interface HaNode {
 export function haPairNodes(pair: HaPairInput, groups: GroupView[]): [HaNode, HaNode] {
     const owner = `HaPair ${pair.name}`;
     const [a, b] = pair.nodes;
-    const vipFamilies = new Set(groups.flatMap((g) => g.vips).map(ipFamily));
+    const vipFamilies = new Set(groups.flatMap((g) => g.vips).map(familyOf));
     // The instance speaks IPv4 VRRP when any VIP is IPv4 (IPv6 VIPs ride along as excluded), else IPv6.
-    const vrrpFamily = vipFamilies.has(4) ? 4 : 6;
+    const vrrpFamily = vipFamilies.has("inet") ? "inet" : "inet6";
     if (pair.unicast) {
-        const other = vrrpFamily === 4 ? 6 : 4;
-        const wrong = pair.nodes.filter((n) => ipFamily(n.address) !== vrrpFamily);
+        const vrrp = familyLabel(vrrpFamily);
+        const other = familyLabel(vrrpFamily === "inet" ? "inet6" : "inet");
+        const wrong = pair.nodes.filter((n) => familyOf(n.address) !== vrrpFamily);
         if (wrong.length > 0) {
             throw new ConfigError([
-                `${owner}.unicast: VRRP runs over IPv${vrrpFamily} here (from the VIPs), but ${wrong.map((n) => `${n.host} (${n.address})`).join(", ")} has an IPv${other} address; unicast peers must match. Fix: use multicast, or give the nodes IPv${vrrpFamily} addresses.`,
+                `${owner}.unicast: VRRP runs over ${vrrp} here (from the VIPs), but ${wrong.map((n) => `${n.host} (${n.address})`).join(", ")} has an ${other} address; unicast peers must match. Fix: use multicast, or give the nodes ${vrrp} addresses.`,
             ]);
         }
     }

@@ -5,12 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { HostStep } from "./core/host-step";
-import { remoteConnection, sshTarget, type HostAccess } from "./connection";
-import { RemoteStep } from "./providers/remote-step";
-
-/** How host steps are run. Default "ssh2". */
-export type StepRunner = "ssh2" | "pulumi-command";
+import type { HostStep } from "../core/host/host-step";
+import { remoteConnection, sshTarget } from "./connection";
+import { DEFAULT_STEP_RUNNER, type HostAccess } from "./host-access";
+import { RemoteStep } from "../providers/remote-step";
 
 export interface StepOptions {
     parent: pulumi.Resource;
@@ -27,7 +25,7 @@ export function stepCommand(prefix: string, host: HostAccess, step: HostStep, op
     const wrap = (s: string): pulumi.Input<string> => (opts.secret ? pulumi.secret(s) : s);
     const name = `${prefix}-${step.key}`;
     const resourceOpts = { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true };
-    if ((host.runner ?? "ssh2") === "pulumi-command") {
+    if ((host.runner ?? DEFAULT_STEP_RUNNER) === "pulumi-command") {
         return new command.remote.Command(
             name,
             { connection: remoteConnection(host), create: wrap(step.create), update: wrap(step.create), delete: step.delete, logging: "stdoutAndStderr" },

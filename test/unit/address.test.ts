@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { canonicalAddress, canonicalNetmask, compareAddresses, splitAddrPort, tryParseAddress } from "../../components/core/ipvs-address";
+import { canonicalAddress, compareAddresses, splitAddrPort, tryParseAddress } from "../../components/base/address";
+import { canonicalNetmask } from "../../components/base/netmask";
+import { ipAddress } from "../../components/schema/common";
+import { parseCluster } from "../../components/schema/cluster";
+import { groupView } from "../../components/core/host/cluster-model";
+import { toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 
 describe("addresses in ipvsadm's printed form", () => {
     it.each([
@@ -52,5 +58,22 @@ describe("addresses in ipvsadm's printed form", () => {
         expect(canonicalNetmask("inet6", "064")).toBe("64");
         expect(() => canonicalNetmask("inet", "24")).toThrow(/dotted quad/);
         expect(() => canonicalNetmask("inet6", "129")).toThrow(/prefix length/);
+    });
+});
+
+describe("one address model across the layers", () => {
+    // IPv4-compatible IPv6: glibc's inet_ntop (and so ipvsadm) prints it in mixed notation.
+    const forms = ["::1.2.3.4", "::102:304", "0:0:0:0:0:0:102:304", "::0102:0304"];
+
+    it.each(forms)("%s is ::1.2.3.4 in the leaf, the schema, the cluster model and the ipvs parser", (form) => {
+        expect(canonicalAddress(form)).toBe("::1.2.3.4");
+        expect(ipAddress.parse(form)).toBe("::1.2.3.4");
+        const spec = parseCluster({
+            hosts: {},
+            vipGroups: [{ name: "g", vips: [form], services: [{ protocol: "tcp", port: 80, realServers: [{ address: form.replace(/4$/, "5") }] }] }],
+        });
+        expect(spec.vipGroups[0].vips).toEqual(["::1.2.3.4"]);
+        expect(Object.keys(toEntries(groupView(spec.hosts, spec.vipGroups[0]).ruleset))).toEqual(["-A -t [::1.2.3.4]:80", "-a -t [::1.2.3.4]:80 -r [::1.2.3.5]:80"]);
+        expect(parseSave(`-A -t [${form}]:80 -s rr\n`).services[0].key).toMatchObject({ address: "::1.2.3.4" });
     });
 });

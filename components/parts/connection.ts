@@ -1,18 +1,10 @@
 /** SSH connection settings for remote.Command and IpvsTable, from a validated host spec. */
 import * as pulumi from "@pulumi/pulumi";
 import type * as command from "@pulumi/command";
-import type { HostSpec } from "./schema/host";
-import type { SshTarget } from "./providers/transport";
+import type { SshTarget } from "../providers/transport";
+import type { HostAccess } from "./host-access";
 
-/** A host plus the SSH private key (a Pulumi secret; it never appears in plaintext in state). */
-export interface HostAccess {
-    name: string;
-    spec: HostSpec;
-    privateKey: pulumi.Input<string>;
-    /** How host steps run (see host-commands.ts). Default "ssh2". */
-    runner?: "ssh2" | "pulumi-command";
-}
-
+/** For @pulumi/command's remote.Command (the "pulumi-command" runner). */
 export function remoteConnection(h: HostAccess): command.types.input.remote.ConnectionArgs {
     const ssh = h.spec.ssh;
     const conn: command.types.input.remote.ConnectionArgs = {
@@ -32,6 +24,7 @@ export function remoteConnection(h: HostAccess): command.types.input.remote.Conn
     return conn;
 }
 
+/** For our providers (IpvsTable, RemoteStep): plain data, kept secret as a whole. */
 export function sshTarget(h: HostAccess): pulumi.Output<SshTarget> {
     const ssh = h.spec.ssh;
     return pulumi.secret(

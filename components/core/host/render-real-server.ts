@@ -6,7 +6,7 @@
 import type { RealServerModel } from "./cluster-model";
 import type { HostStep } from "./host-step";
 import { REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script } from "./host-step";
-import { shellCommand } from "./shell-quote";
+import { shellCommand } from "../../base/shell-quote";
 import { sysctlKey, sysctlStep } from "./render-sysctl";
 import { vipAddArgv, vipStep } from "./render-vip";
 import { bootStep } from "./render-boot";

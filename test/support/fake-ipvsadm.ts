@@ -1,6 +1,6 @@
 /**
  * An in-memory ipvsadm (1.31 on a current kernel) for provider tests: the same grammar and
- * refusals as the real tool (shared parser in components/core/ipvs-command.ts), the kernel's
+ * refusals as the real tool (the grammar in ipvsadm-command.ts, shared with the production parser), the kernel's
  * errors with ipvsadm's wording and exit codes, and output in the real formats for -S -n,
  * -L -n and -L -n --thresholds. Every call is recorded, so tests can prove -C never runs.
  *
@@ -8,12 +8,12 @@
  * returns -1), 1 when listing a missing service. -S without -n prints numeric output too (the
  * fake resolves no names).
  */
-import { IpvsadmUsageError, parseCommand } from "../../components/core/ipvs-command";
-import type { IpvsCommand } from "../../components/core/ipvs-command";
-import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs-model";
-import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs-model";
-import { canonicalAddress, formatAddrPort } from "../../components/core/ipvs-address";
-import { renderSave } from "../../components/core/ipvs-render";
+import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-tokens";
+import { parseCommand, type IpvsCommand } from "./ipvsadm-command";
+import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs/ipvs-model";
+import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs/ipvs-model";
+import { canonicalAddress, formatAddrPort } from "../../components/base/address";
+import { renderSave } from "./render-save";
 
 /** What a command run returns, as a process would. */
 export interface ExecResult {

@@ -1,14 +1,15 @@
 /**
- * IP address parsing and canonical forms for the ipvs core.
+ * The one model of an IP address, for every layer: parsing, the canonical text, the family
+ * and a stable order.
  *
  * Canonical forms follow what `ipvsadm -S -n` prints (glibc `inet_ntop`): IPv4 dotted
- * decimal, IPv6 lowercase with the longest run of two or more zero groups compressed and
- * IPv4-mapped addresses in mixed notation, so that a desired address and the live one
- * compare equal as strings.
+ * decimal; IPv6 lowercase with the longest run of two or more zero groups compressed, and
+ * IPv4-compatible (`::1.2.3.4`) and IPv4-mapped (`::ffff:1.2.3.4`) addresses in mixed
+ * notation. Config is canonicalised to the same form, so that "2001:DB8::1" in a stack and
+ * "2001:db8::1" on the host compare equal instead of churning the diff forever.
  */
-import { canonicalIpv6 } from "./ip-address";
 
-/** Address family as ipvsadm names it in `-6` (inet6) or by default (inet). */
+/** Address family, named as ipvsadm and keepalived name it: inet (IPv4) or inet6 (IPv6). */
 export type Family = "inet" | "inet6";
 
 /** A parsed address: family, canonical text and the bytes used for stable ordering. */
@@ -69,16 +70,33 @@ function parseIpv6Words(input: string): number[] | undefined {
     return [...head, ...new Array<number>(fill).fill(0), ...rest, ...tail];
 }
 
-// glibc's inet_ntop, which ipvsadm prints with, writes IPv4-compatible and IPv4-mapped
-// addresses in mixed notation; otherwise its output is the RFC 5952 form.
+/** The longest run of two or more zero words (the first one on ties), or undefined. */
+function longestZeroRun(words: readonly number[]): { start: number; length: number } | undefined {
+    let best: { start: number; length: number } | undefined;
+    for (let i = 0; i < words.length; ) {
+        if (words[i] !== 0) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < words.length && words[j] === 0) j++;
+        if (j - i >= 2 && j - i > (best?.length ?? 0)) best = { start: i, length: j - i };
+        i = j;
+    }
+    return best;
+}
+
+// glibc's inet_ntop writes IPv4-compatible and IPv4-mapped addresses in mixed notation;
+// otherwise its output is the RFC 5952 form.
 function formatIpv6(words: number[]): string {
     const zeros = (n: number): boolean => words.slice(0, n).every((w) => w === 0);
     const v4 = `${words[6] >> 8}.${words[6] & 0xff}.${words[7] >> 8}.${words[7] & 0xff}`;
     if (zeros(6) && words[6] !== 0) return `::${v4}`;
     if (zeros(5) && words[5] === 0xffff) return `::ffff:${v4}`;
-    const text = canonicalIpv6(words.map((w) => w.toString(16)).join(":"));
-    if (text === undefined) throw new Error(`internal: cannot format IPv6 words ${words.join(",")}`);
-    return text;
+    const hex = words.map((w) => w.toString(16));
+    const run = longestZeroRun(words);
+    if (!run) return hex.join(":");
+    return `${hex.slice(0, run.start).join(":")}::${hex.slice(run.start + run.length).join(":")}`;
 }
 
 // Sorting compares addresses over and over; a table has few distinct ones. Bounded so a
@@ -117,6 +135,16 @@ export function parseAddress(text: string): ParsedAddress {
 /** Canonical text of an address (see module doc); throws on an invalid one. */
 export function canonicalAddress(text: string): string {
     return parseAddress(text).address;
+}
+
+/** The family of an address; throws on an invalid one. */
+export function familyOf(address: string): Family {
+    return parseAddress(address).family;
+}
+
+/** "IPv4" or "IPv6", for messages. */
+export function familyLabel(family: Family): string {
+    return family === "inet" ? "IPv4" : "IPv6";
 }
 
 /** Orders two addresses: IPv4 before IPv6, then numerically. */
@@ -159,21 +187,4 @@ export function splitAddrPort(text: string): { address: string; port?: number } 
     if (portText === undefined) return { address: parsed.address };
     if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) return undefined;
     return { address: parsed.address, port: Number(portText) };
-}
-
-/**
- * Canonical persistence netmask for a family: IPv4 dotted quad, IPv6 prefix length.
- * Returns undefined for the host mask (/32, /128), which ipvsadm does not print.
- */
-export function canonicalNetmask(family: Family, mask: string): string | undefined {
-    if (family === "inet6") {
-        if (!/^[0-9]{1,3}$/.test(mask) || Number(mask) < 1 || Number(mask) > 128) {
-            throw new Error(`invalid IPv6 persistence netmask "${mask}": expected a prefix length 1..128`);
-        }
-        return Number(mask) === 128 ? undefined : String(Number(mask));
-    }
-    const bytes = parseIpv4Bytes(mask);
-    if (!bytes) throw new Error(`invalid IPv4 persistence netmask "${mask}": expected a dotted quad like 255.255.255.0`);
-    const text = bytes.join(".");
-    return text === "255.255.255.255" ? undefined : text;
 }

@@ -2,7 +2,7 @@
  * Kernel settings that survive reboot (a file in /etc/sysctl.d) and that destroy can undo: the
  * values found before the first apply are saved once and written back on delete.
  */
-import { shellQuote } from "./shell-quote";
+import { shellQuote } from "../../base/shell-quote";
 import { HostStep, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "./host-step";
 
 /** Slash form works for interface names with dots (VLANs) in both sysctl -w and sysctl.d. */
