@@ -1,6 +1,7 @@
 /**
- * The program: stack config -> schema parse -> components -> outputs. Invalid config throws a
- * ConfigError naming each bad field before any resource is registered, so no host is touched.
+ * The program: stack config -> schema parse -> components -> outputs. Invalid config ends the
+ * program with one error naming each bad field before any resource is registered, so no host
+ * is touched.
  *
  * Config (namespace pulumi-lvs):
  *   cluster            the cluster spec (see README, "Config reference")
@@ -15,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseCluster } from "./components/schema/cluster";
 import { buildCluster } from "./components/cluster";
 import { DEFAULT_STEP_RUNNER, STEP_RUNNERS, isStepRunner } from "./components/parts/host-access";
+import { ConfigError } from "./components/base/errors";
 
 const config = new pulumi.Config("pulumi-lvs");
 const projectDir = path.resolve(__dirname, "..");
@@ -36,10 +38,25 @@ function privateKey(): pulumi.Output<string> {
     return pulumi.secret(fs.readFileSync(fromProject(file), "utf8"));
 }
 
-const spec = parseCluster(loadClusterInput());
-const runner = config.get("stepRunner") ?? DEFAULT_STEP_RUNNER;
-if (!isStepRunner(runner)) throw new Error(`pulumi-lvs:stepRunner: must be ${STEP_RUNNERS.map((r) => `"${r}"`).join(" or ")}, not "${runner}"`);
-const built = buildCluster(spec, privateKey(), { runner });
+/**
+ * Runs `build`, turning a refused config into the engine's own error line (a RunError): every
+ * issue with its field path, reason and fix, one per line, and no JavaScript stack trace.
+ */
+function refusingBadConfig<T>(build: () => T): T {
+    try {
+        return build();
+    } catch (e) {
+        if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+        throw e;
+    }
+}
+
+const built = refusingBadConfig(() => {
+    const spec = parseCluster(loadClusterInput());
+    const runner = config.get("stepRunner") ?? DEFAULT_STEP_RUNNER;
+    if (!isStepRunner(runner)) throw new ConfigError([`pulumi-lvs:stepRunner: must be ${STEP_RUNNERS.map((r) => `"${r}"`).join(" or ")}, not "${runner}". Fix: remove it (default ${DEFAULT_STEP_RUNNER}) or pick one of those.`]);
+    return buildCluster(spec, privateKey(), { runner });
+});
 
 export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, g.entries]));
 export const directors = Object.fromEntries(Object.entries(built.directors).map(([n, d]) => [n, d.entries]));

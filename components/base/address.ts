@@ -137,6 +137,26 @@ export function canonicalAddress(text: string): string {
     return parseAddress(text).address;
 }
 
+/**
+ * Why an address cannot be a VIP, or undefined when it can: the unspecified address (every
+ * address of the host), loopback (never leaves the host) and multicast (no TCP, no ARP
+ * owner) are accepted by `ip addr` but never reach a client as a virtual service.
+ */
+export function unusableAsVip(address: string): string | undefined {
+    const p = tryParseAddress(address);
+    if (!p) return undefined;
+    const b = p.bytes;
+    if (b.every((x) => x === 0)) return "the unspecified address (every address of the host)";
+    if (p.family === "inet") {
+        if (b[0] === 127) return "a loopback address";
+        if (b[0] >= 224 && b[0] <= 239) return "a multicast address";
+        return undefined;
+    }
+    if (b.slice(0, 15).every((x) => x === 0) && b[15] === 1) return "the loopback address";
+    if (b[0] === 0xff) return "a multicast address";
+    return undefined;
+}
+
 /** The family of an address; throws on an invalid one. */
 export function familyOf(address: string): Family {
     return parseAddress(address).family;

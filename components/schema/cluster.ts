@@ -27,11 +27,16 @@ export const clusterSchema = z
 export type ClusterSpec = z.infer<typeof clusterSchema>;
 type Issue = (path: (string | number)[], message: string) => void;
 
+/** A host's address by name; only the stack's own hosts count (not "constructor" and the like). */
+function hostAddress(c: ClusterSpec, name: string): string | undefined {
+    return Object.hasOwn(c.hosts, name) ? c.hosts[name].address : undefined;
+}
+
 function checkReferences(c: ClusterSpec, ctx: z.RefinementCtx): void {
     const issue: Issue = (path, message) => ctx.addIssue({ code: "custom", path, message });
     const hostNames = Object.keys(c.hosts);
     const needHost = (name: string, path: (string | number)[]) => {
-        if (!c.hosts[name]) issue(path, `names host "${printable(name)}", which is not in hosts (${hostNames.join(", ") || "none defined"}). Fix: add it to hosts or correct the name.`);
+        if (!Object.hasOwn(c.hosts, name)) issue(path, `names host "${printable(name)}", which is not in hosts (${hostNames.join(", ") || "none defined"}). Fix: add it to hosts or correct the name.`);
     };
     const groupNames = new Map<string, number>();
     c.vipGroups.forEach((g, i) => {
@@ -97,7 +102,7 @@ function checkVipsAndPools(c: ClusterSpec, issue: Issue, needHost: (name: string
             const resolved = new Map<string, number>();
             svc.realServers.forEach((rs, ri) => {
                 if (rs.host !== undefined) needHost(rs.host, [...at, "realServers", ri, "host"]);
-                const address = rs.address ?? (rs.host !== undefined ? c.hosts[rs.host]?.address : undefined);
+                const address = rs.address ?? (rs.host !== undefined ? hostAddress(c, rs.host) : undefined);
                 if (address === undefined) return;
                 if (g.vips.includes(address)) issue([...at, "realServers", ri], `real server address ${address} is one of this group's VIPs. Fix: use the real server's own address.`);
                 const key = `${address}:${rs.port ?? svc.port ?? 0}`;
@@ -112,7 +117,7 @@ function checkVipsAndPools(c: ClusterSpec, issue: Issue, needHost: (name: string
                     issue([...at, "persistence", "netmask"], `does not fit VIP ${vip}: IPv4 takes a dotted netmask, IPv6 a prefix length. Fix: split the VIPs into groups per family.`);
                 }
                 const sameFamily = svc.realServers.filter((rs) => {
-                    const a = rs.address ?? (rs.host !== undefined ? c.hosts[rs.host]?.address : undefined);
+                    const a = rs.address ?? (rs.host !== undefined ? hostAddress(c, rs.host) : undefined);
                     return a !== undefined && familyOf(a) === family;
                 });
                 if (svc.realServers.length > 0 && sameFamily.length === 0 && svc.fwmark === undefined) {

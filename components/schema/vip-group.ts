@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ipAddress, objectName, port, printable } from "./common";
 import { healthCheckSchema } from "./health-check";
-import { familyOf } from "../base/address";
+import { familyOf, unusableAsVip } from "../base/address";
 import { ipv4PrefixOf } from "../base/netmask";
 
 export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"] as const;
@@ -47,9 +47,13 @@ export const realServerRefSchema = z.strictObject({
     tunnel: tunnelSchema.optional(),
 });
 
+/** ipvsadm and keepalived refuse a persistence timeout above 31 days. */
+const MAX_PERSISTENCE_SECONDS = 2678400;
+const PERSISTENCE_RANGE = `must be 1..${MAX_PERSISTENCE_SECONDS} seconds (31 days at most: ipvsadm and keepalived refuse longer). Fix: use a whole number of seconds in that range.`;
+
 const persistenceSchema = z.strictObject({
     /** Seconds, default 300 (ipvsadm's default). */
-    timeout: z.number().int().min(1).max(INT_MAX).default(300),
+    timeout: z.number().int(PERSISTENCE_RANGE).min(1, PERSISTENCE_RANGE).max(MAX_PERSISTENCE_SECONDS, PERSISTENCE_RANGE).default(300),
     /** Client grouping: IPv4 netmask (255.255.255.0) or IPv6 prefix length (64). Default a single client. */
     netmask: z.union([z.string(), z.number().int().min(1).max(128)]).optional(),
 });
@@ -87,6 +91,8 @@ export const vipGroupSchema = z
         const vipSeen = new Set<string>();
         group.vips.forEach((vip, i) => {
             if (vipSeen.has(vip)) ctx.addIssue({ code: "custom", path: ["vips", i], message: `VIP ${vip} is listed twice. Fix: remove the duplicate.` });
+            const unusable = unusableAsVip(vip);
+            if (unusable) ctx.addIssue({ code: "custom", path: ["vips", i], message: `${vip} is ${unusable}, which clients cannot reach as a virtual service. Fix: use a unicast address on the client-facing network.` });
             vipSeen.add(vip);
         });
         const serviceSeen = new Map<string, number>();
@@ -150,8 +156,11 @@ function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): 
         if (rs.tunnel?.type === "gue" && rs.tunnel.port === undefined) issue(["tunnel", "port"], "is required for a gue tunnel (the UDP port of the GUE receiver).");
         if (rs.tunnel && rs.tunnel.type !== "gue" && rs.tunnel.port !== undefined) issue(["tunnel", "port"], "only applies to gue tunnels. Fix: remove it.");
         if (rs.tunnel?.type === "gre" && rs.tunnel.checksum === "remcsum") issue(["tunnel", "checksum"], "remcsum only applies to gue tunnels. Fix: use nocsum or csum.");
-        if (rs.lowerThreshold > 0 && rs.upperThreshold > 0 && rs.lowerThreshold > rs.upperThreshold) {
-            issue(["lowerThreshold"], `must not exceed upperThreshold (${rs.upperThreshold}).`);
+        // The kernel refuses a lower threshold above the upper one, and 0 (none) counts as 0 there.
+        if (rs.lowerThreshold > 0 && rs.upperThreshold === 0) {
+            issue(["lowerThreshold"], `needs an upperThreshold: the kernel refuses a lower threshold without one ("Numerical result out of range"). Fix: set upperThreshold to at least ${rs.lowerThreshold}, or remove lowerThreshold.`);
+        } else if (rs.lowerThreshold > rs.upperThreshold) {
+            issue(["lowerThreshold"], `must not exceed upperThreshold (${rs.upperThreshold}): the kernel refuses it. Fix: lower it, or raise upperThreshold.`);
         }
         const key = `${rs.host ?? rs.address}:${rs.port ?? servicePort}`;
         const first = seen.get(key);

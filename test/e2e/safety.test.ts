@@ -37,6 +37,23 @@ describe.sequential("safety with the real engine", () => {
         await untouched();
     });
 
+    it("ends a preview of a config with several faults in one error: every issue on its own line, no stack trace", async () => {
+        const cluster = drCluster([{ host: "rs1" }, { host: "rs2" }]) as { vipGroups: { vips: string[]; services: Record<string, unknown>[] }[] };
+        cluster.vipGroups[0].vips = ["127.0.0.1"];
+        Object.assign(cluster.vipGroups[0].services[0], { persistence: { timeout: 3_000_000 } });
+        (cluster.vipGroups[0].services[0].realServers as Record<string, unknown>[])[0].lowerThreshold = 5;
+        writeLabStack(STACK, cluster);
+        const r = await pulumi(["preview", ...S]);
+        const out = r.stdout + r.stderr;
+        expect(r.code).not.toBe(0);
+        expect(out).toMatch(/^\s+- cluster\.vipGroups\[0\]\.vips\[0\]: 127\.0\.0\.1 is a loopback address.* Fix: /m);
+        expect(out).toMatch(/^\s+- cluster\.vipGroups\[0\]\.services\[0\]\.persistence\.timeout: must be 1\.\.2678400 seconds.* Fix: /m);
+        expect(out).toMatch(/^\s+- cluster\.vipGroups\[0\]\.services\[0\]\.realServers\[0\]\.lowerThreshold: needs an upperThreshold.* Fix: /m);
+        expect(out).not.toContain("unhandled exception");
+        expect(out).not.toMatch(/^\s+at /m);
+        await untouched();
+    });
+
     it("never sends a command to a host whose key does not match the pinned one", async () => {
         const lab = readLabHosts();
         const hosts = stackHosts(lab);

@@ -59,7 +59,7 @@ export interface GroupView {
 /** Resolves a pool member to its address. Schema checks guarantee the host exists. */
 export function realServerAddress(hosts: AddressBook, rs: RealServerRefSpec): string {
     if (rs.address !== undefined) return rs.address;
-    const host = rs.host !== undefined ? hosts[rs.host] : undefined;
+    const host = rs.host !== undefined && Object.hasOwn(hosts, rs.host) ? hosts[rs.host] : undefined;
     if (!host) throw new Error(`real server "${rs.host ?? "?"}" is not in hosts; give its address instead`);
     return host.address;
 }
