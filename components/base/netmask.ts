@@ -35,3 +35,9 @@ export function canonicalNetmask(family: Family, mask: string): string | undefin
     if (!v4) throw new Error(`invalid IPv4 persistence netmask "${mask}": expected a dotted quad like 255.255.255.0`);
     return v4.address === "255.255.255.255" ? undefined : v4.address;
 }
+
+/** The dotted IPv4 netmask of a prefix length 0..32 (24 -> 255.255.255.0). */
+export function ipv4NetmaskOfPrefix(prefix: number): string {
+    const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join(".");
+}

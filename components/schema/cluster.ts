@@ -10,7 +10,8 @@ import { directorSchema } from "./director";
 import { realServerSchema } from "./real-server";
 import { haPairSchema } from "./ha-pair";
 import { parseOrThrow } from "./parse";
-import { familyLabel, familyOf } from "../base/address";
+import { ipv4NetmaskOfPrefix } from "../base/netmask";
+import { familyLabel, familyOf, formatAddrPort } from "../base/address";
 
 const KERNEL_IFNAMSIZ = 15;
 
@@ -76,6 +77,111 @@ function checkReferences(c: ClusterSpec, ctx: z.RefinementCtx): void {
         rsHosts.add(r.host);
         checkAliasLabels("lo", r.aliasStart, 1, issue, ["realServers", i, "aliasStart"]);
     });
+    checkHaPairsApart(c, issue);
+    checkNatGateways(c, issue);
+    checkServedVips(c, ownersOf(c), issue);
+}
+
+/** Who serves each VipGroup: the label for messages, the owner's own addresses, and whether keepalived builds its table. */
+interface Owner {
+    label: string;
+    addresses: string[];
+    keepalived: boolean;
+}
+
+function ownersOf(c: ClusterSpec): Map<string, Owner> {
+    const owners = new Map<string, Owner>();
+    const claim = (groups: string[], owner: Owner) => groups.forEach((g) => owners.has(g) || owners.set(g, owner));
+    c.directors.forEach((d, i) => claim(d.vipGroups, { label: `directors[${i}] (${d.host})`, addresses: [hostAddress(c, d.host)].filter(isDefined), keepalived: d.healthChecks }));
+    c.haPairs.forEach((p, i) => claim(p.vipGroups, { label: `haPairs[${i}] (${p.name})`, addresses: p.nodes.map((n) => hostAddress(c, n.host)).filter(isDefined), keepalived: true }));
+    return owners;
+}
+
+const isDefined = <T>(v: T | undefined): v is T => v !== undefined;
+
+/** Each pair is its own VRRP instance: a name, a host and a virtual_router_id belong to one pair. */
+function checkHaPairsApart(c: ClusterSpec, issue: Issue): void {
+    const names = new Map<string, number>();
+    const vrids = new Map<number, number>();
+    const nodes = new Map<string, number>();
+    c.haPairs.forEach((p, i) => {
+        const sameName = names.get(p.name);
+        if (sameName !== undefined) issue(["haPairs", i, "name"], `HaPair "${p.name}" is also haPairs[${sameName}]'s name; resources and keepalived's router_id would collide. Fix: rename one.`);
+        else names.set(p.name, i);
+        const sameVrid = vrids.get(p.virtualRouterId);
+        if (sameVrid !== undefined) issue(["haPairs", i, "virtualRouterId"], `${p.virtualRouterId} is also haPairs[${sameVrid}]'s: two VRRP instances with one id on a network take each other's adverts. Fix: give each pair its own virtualRouterId (1..255).`);
+        else vrids.set(p.virtualRouterId, i);
+        p.nodes.forEach((n, k) => {
+            const other = nodes.get(n.host);
+            if (other !== undefined && other !== i) issue(["haPairs", i, "nodes", k, "host"], `host "${n.host}" is already a node of haPairs[${other}]; both pairs would write its keepalived.conf. Fix: put each host in one pair, with all its VipGroups there.`);
+            else nodes.set(n.host, i);
+        });
+    });
+}
+
+/** The resolved address of a pool member. */
+function memberAddress(c: ClusterSpec, rs: { host?: string; address?: string }): string | undefined {
+    return rs.address ?? (rs.host !== undefined ? hostAddress(c, rs.host) : undefined);
+}
+
+/** A NAT real server must send its replies back through the director, and only a NAT one may have its default route replaced. */
+function checkNatGateways(c: ClusterSpec, issue: Issue): void {
+    c.realServers.forEach((r, i) => {
+        const address = hostAddress(c, r.host);
+        if (address === undefined) return;
+        const nat = c.vipGroups.flatMap((g, gi) => g.services.flatMap((svc, si) => (svc.realServers.some((m) => m.forwarding === "nat" && memberAddress(c, m) === address) ? [`vipGroups[${gi}].services[${si}]`] : [])));
+        if (nat.length > 0 && r.natGateway === undefined) {
+            issue(["realServers", i, "natGateway"], `is required: "${r.host}" is a NAT real server in ${nat[0]}, and its replies must return through the director. Fix: set natGateway to the director's address on ${r.host}'s network.`);
+        }
+        if (nat.length === 0 && r.natGateway !== undefined) {
+            issue(["realServers", i, "natGateway"], `"${r.host}" is not a NAT real server in any pool, yet natGateway would replace its default route. Fix: remove natGateway, or set forwarding: nat in its pool.`);
+        }
+    });
+}
+
+/**
+ * Rules over the VIPs as served: one owner per VIP, one definition per virtual service on a
+ * director, no VIP that is also a real server, a keepalived pool that can be up, and no port
+ * remap on the director's own address (the kernel serves it as Local, on the service port).
+ */
+function checkServedVips(c: ClusterSpec, owners: Map<string, Owner>, issue: Issue): void {
+    const vipOwner = new Map<string, { owner: Owner; gi: number }>();
+    const serviceAt = new Map<string, { gi: number; si: number }>();
+    const poolAddresses = new Map<string, number>();
+    c.vipGroups.forEach((g, gi) => g.services.forEach((svc) => svc.realServers.forEach((m) => {
+        const a = memberAddress(c, m);
+        if (a !== undefined && !poolAddresses.has(a)) poolAddresses.set(a, gi);
+    })));
+    c.vipGroups.forEach((g, gi) => {
+        const owner = owners.get(g.name);
+        g.vips.forEach((vip, vi) => {
+            const pool = poolAddresses.get(vip);
+            if (pool !== undefined && pool !== gi) issue(["vipGroups", gi, "vips", vi], `VIP ${vip} is a real server's address in vipGroups[${pool}]: the director would answer for it and the real server would hold it on lo. Fix: pick an unused address for the VIP.`);
+            if (!owner) return;
+            const prev = vipOwner.get(vip);
+            if (prev && prev.owner !== owner) issue(["vipGroups", gi, "vips", vi], `VIP ${vip} is also served by ${prev.owner.label} through vipGroups[${prev.gi}]; two owners would both answer ARP for it. Fix: serve each VIP from one Director or one HaPair.`);
+            else if (!prev) vipOwner.set(vip, { owner, gi });
+        });
+        if (!owner) return;
+        g.services.forEach((svc, si) => {
+            const at = ["vipGroups", gi, "services", si];
+            const keys = svc.fwmark !== undefined ? [`${owner.label} fwmark ${svc.fwmark}`] : g.vips.map((vip) => `${owner.label} ${svc.protocol} ${formatAddrPort(vip, svc.port ?? 0)}`);
+            for (const key of keys) {
+                const first = serviceAt.get(key);
+                if (first && first.gi !== gi) issue(at, `${key.slice(owner.label.length + 1)} is also defined in vipGroups[${first.gi}].services[${first.si}], on the same director: the kernel holds one virtual service per key. Fix: define it in one group.`);
+                else if (!first) serviceAt.set(key, { gi, si });
+            }
+            if (owner.keepalived && svc.realServers.length > 0 && svc.realServers.every((m) => m.weight === 0) && svc.quorum === undefined && !svc.sorryServer) {
+                issue([...at, "realServers"], "every real server has weight 0, below keepalived's default quorum of 1: keepalived would take the whole service down. Fix: give a real server a weight above 0, or add a sorryServer.");
+            }
+            svc.realServers.forEach((m, ri) => {
+                const a = memberAddress(c, m);
+                if (m.forwarding === "nat" && a !== undefined && owner.addresses.includes(a) && m.port !== undefined && svc.port !== undefined && svc.port !== 0 && m.port !== svc.port) {
+                    issue([...at, "realServers", ri, "port"], `real server ${a} is the director's own address: the kernel makes it Local and serves it on the service port ${svc.port}, so NAT cannot remap it to ${m.port}. Fix: use port ${svc.port}, or another host's address.`);
+                }
+            });
+        });
+    });
 }
 
 function vipCount(c: ClusterSpec, groups: string[]): number {
@@ -114,7 +220,8 @@ function checkVipsAndPools(c: ClusterSpec, issue: Issue, needHost: (name: string
                 const family = familyOf(vip);
                 const netmask = svc.persistence?.netmask;
                 if (netmask !== undefined && !persistenceNetmaskFits(netmask, vip)) {
-                    issue([...at, "persistence", "netmask"], `does not fit VIP ${vip}: IPv4 takes a dotted netmask, IPv6 a prefix length. Fix: split the VIPs into groups per family.`);
+                    const hint = typeof netmask === "number" && netmask <= 32 && family === "inet" ? `write ${ipv4NetmaskOfPrefix(netmask)} for /${netmask}` : "split the VIPs into groups per family";
+                    issue([...at, "persistence", "netmask"], `does not fit VIP ${vip}: IPv4 takes a dotted netmask, IPv6 a prefix length. Fix: ${hint}.`);
                 }
                 const sameFamily = svc.realServers.filter((rs) => {
                     const a = rs.address ?? (rs.host !== undefined ? hostAddress(c, rs.host) : undefined);

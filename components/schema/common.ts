@@ -29,9 +29,24 @@ export const ipv4Address = z.string().transform((text, ctx) => {
 const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An SSH target: an address or a DNS name (no user@, no options, nothing a shell would read). */
-export const hostNameOrAddress = z.string().refine((t) => tryParseAddress(t) !== undefined || DNS_NAME.test(t), {
-    message: "must be an IP address or a DNS host name (letters, digits, '-' and '.'). Fix: remove spaces, quotes and shell characters.",
-});
+/**
+ * A name libc would read as an IPv4 address in another form: all labels numeric (inet_aton
+ * takes 192.168.013.100 as octal and 1111111111 as one 32-bit number) or a hex label (0x7f).
+ * Such a name would connect somewhere else than it reads; a real DNS name never looks so.
+ */
+function numericHostForm(t: string): boolean {
+    const labels = t.split(".");
+    return labels.every((l) => /^[0-9]+$/.test(l)) || labels.some((l) => /^0x[0-9a-f]*$/i.test(l));
+}
+
+export const hostNameOrAddress = z
+    .string()
+    .refine((t) => tryParseAddress(t) !== undefined || DNS_NAME.test(t), {
+        message: "must be an IP address or a DNS host name (letters, digits, '-' and '.'). Fix: remove spaces, quotes and shell characters.",
+    })
+    .refine((t) => tryParseAddress(t) !== undefined || !numericHostForm(t), {
+        message: "reads as an IPv4 address in another form (libc takes leading zeros as octal, a bare number as 32 bits, 0x as hex), so SSH would reach another host. Fix: write a plain dotted quad without leading zeros, such as 192.168.13.100.",
+    });
 
 /** TCP/UDP port 1..65535. */
 export const port = z.number().int("must be a whole number").min(1, "must be 1..65535").max(65535, "must be 1..65535");

@@ -2,7 +2,15 @@
 import { z } from "zod";
 import { ipAddress, port } from "./common";
 
-const seconds = (max: number) => z.number().positive("must be > 0").max(max, `must be at most ${max}`);
+/** keepalived counts timers in microseconds: shorter than a millisecond is no timer at all. */
+const seconds = (max: number) => z.number().min(0.001, `must be 0.001..${max} seconds. Fix: keepalived timers need at least a millisecond; use e.g. 1.`).max(max, `must be 0.001..${max} seconds`);
+
+/**
+ * keepalived reads a config line of at most 1024 bytes and takes the rest as another line,
+ * so a longer value would be split into a keyword of its own (a directive injection).
+ */
+const KEEPALIVED_VALUE_MAX = 1000;
+const tooLongForKeepalived = `must be at most ${KEEPALIVED_VALUE_MAX} characters: keepalived reads config lines of up to 1024 bytes and would read the rest as another keyword. Fix: shorten it (put a long command in a script and run that).`;
 
 const common = {
     /** Seconds between checks (keepalived delay_loop). Default 6. */
@@ -28,7 +36,7 @@ export const healthCheckSchema = z.discriminatedUnion("type", [
         type: z.literal("http"),
         ...common,
         /** Default "/". */
-        path: z.string().regex(URL_PATH, "must be a URL path starting with '/' (letters, digits and . _ ~ % / ? = & + -)").default("/"),
+        path: z.string().max(KEEPALIVED_VALUE_MAX, tooLongForKeepalived).regex(URL_PATH, "must be a URL path starting with '/' (letters, digits and . _ ~ % / ? = & + -)").default("/"),
         /** Default 200. */
         statusCode: z.number().int().min(100).max(599).default(200),
     }),
@@ -37,7 +45,7 @@ export const healthCheckSchema = z.discriminatedUnion("type", [
             type: z.literal("misc"),
             ...common,
             /** An absolute program path and plain arguments, run by keepalived on the director. */
-            command: z.string().regex(MISC_COMMAND, "must be an absolute path and plain arguments (no quotes, $, ;, | or backticks)"),
+            command: z.string().max(KEEPALIVED_VALUE_MAX, tooLongForKeepalived).regex(MISC_COMMAND, "must be an absolute path and plain arguments (no quotes, $, ;, | or backticks)"),
         })
         .superRefine((check, ctx) => {
             // keepalived's MISC_CHECK takes no connect_ip/connect_port; silently dropping them would mislead.

@@ -75,7 +75,7 @@ export const serviceSchema = z.strictObject({
     /** keepalived checks; used where keepalived runs (HaPair, or a Director with healthChecks on). */
     healthCheck: healthCheckSchema.optional(),
     /** Served when no real server is healthy (keepalived sorry_server). */
-    sorryServer: z.strictObject({ address: ipAddress, port: port }).optional(),
+    sorryServer: z.strictObject({ address: ipAddress, port: port.optional() }).optional(),
     /** Minimum total weight of healthy servers to keep the service up (keepalived quorum). */
     quorum: z.number().int().min(1).max(INT_MAX).optional(),
 });
@@ -135,6 +135,17 @@ function checkService(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): stri
     if (netmask !== undefined && typeof netmask === "string" && ipv4PrefixOf(netmask) === undefined) {
         issue(["persistence", "netmask"], `"${printable(netmask)}" is not a contiguous IPv4 netmask. Fix: use e.g. 255.255.255.0, or a prefix length for IPv6.`);
     }
+    if (svc.sorryServer) {
+        // keepalived takes a sorry server's port for an address service and refuses one for a fwmark service.
+        if (svc.fwmark !== undefined && svc.sorryServer.port !== undefined) issue(["sorryServer", "port"], "does not apply to a fwmark service: keepalived refuses a port there (the mark carries the ports). Fix: remove it.");
+        if (svc.fwmark === undefined && svc.sorryServer.port === undefined) issue(["sorryServer", "port"], "is required for a service with a port (keepalived's sorry_server takes address and port). Fix: add the port the sorry server listens on.");
+        // The sorry server forwards like the service (its first real server's method); only NAT can remap a port.
+        const method = svc.realServers[0]?.forwarding ?? "dr";
+        const sorryPort = svc.sorryServer.port;
+        if (svc.fwmark === undefined && sorryPort !== undefined && svc.port !== undefined && svc.port !== 0 && method !== "nat" && sorryPort !== svc.port) {
+            issue(["sorryServer", "port"], `${sorryPort} differs from the service port ${svc.port}: with ${method.toUpperCase()} forwarding keepalived resets it to ${svc.port}. Fix: use port ${svc.port}, or NAT forwarding for the service.`);
+        }
+    }
     checkRealServers(svc, ctx, path);
     return id;
 }
@@ -175,5 +186,5 @@ export type RealServerRefSpec = z.infer<typeof realServerRefSchema>;
 
 /** IPv6 persistence netmask must be a prefix length, IPv4 a dotted mask; checked where the VIP family is known. */
 export function persistenceNetmaskFits(netmask: string | number, vip: string): boolean {
-    return familyOf(vip) === "inet6" ? typeof netmask === "number" : typeof netmask === "string" || netmask <= 32;
+    return familyOf(vip) === "inet6" ? typeof netmask === "number" : typeof netmask === "string";
 }

@@ -417,3 +417,26 @@ describe("checks-only mode (Director with healthChecks)", () => {
         expect(conf).toContain("    real_server 192.168.13.112 80 {\n        weight 1\n    }\n");
     });
 });
+
+describe("sorry servers", () => {
+    it("writes a fwmark service's sorry server without a port (keepalived refuses one there) and a port service's with its port", () => {
+        const spec = parseCluster({
+            hosts: { d1: host("192.168.13.111"), d2: host("192.168.13.114"), rs1: host("192.168.13.112") },
+            vipGroups: [
+                {
+                    name: "web",
+                    vips: ["192.168.13.100"],
+                    services: [
+                        { fwmark: 7, healthCheck: { type: "tcp", connectPort: 80 }, sorryServer: { address: "192.168.13.120" }, realServers: [{ host: "rs1" }] },
+                        { protocol: "tcp", port: 443, healthCheck: { type: "tcp" }, sorryServer: { address: "192.168.13.120", port: 443 }, realServers: [{ host: "rs1" }] },
+                    ],
+                },
+            ],
+            haPairs: [{ name: "edge", virtualRouterId: 42, vipGroups: ["web"], nodes: [{ host: "d1", priority: 100 }, { host: "d2", priority: 90 }] }],
+            realServers: [{ host: "rs1" }],
+        });
+        const [node] = pairNodes(spec);
+        const sorry = node.conf.split("\n").filter((l) => l.includes("sorry_server")).map((l) => l.trim());
+        expect(sorry).toEqual(["sorry_server 192.168.13.120 443", "sorry_server 192.168.13.120"]);
+    });
+});

@@ -168,7 +168,11 @@ function virtualServer(s: IpvsService, checks: ServiceChecks): ConfLine {
     if (s.settings.pe) body.push(`persistence_engine ${word(s.settings.pe, "persistence engine")}`);
     if (checks.healthCheck) body.push(`delay_loop ${timer(checks.healthCheck.delayLoop, "delay_loop")}`);
     if (checks.quorum !== undefined) body.push(`quorum ${int(checks.quorum, "quorum")}`);
-    if (checks.sorryServer) body.push(`sorry_server ${word(checks.sorryServer.address, "sorry server")} ${int(checks.sorryServer.port, "sorry server port")}`);
+    if (checks.sorryServer) {
+        const { address, port } = checks.sorryServer;
+        // A fwmark service's sorry server has no port (keepalived refuses one there).
+        body.push(`sorry_server ${word(address, "sorry server")}${port === undefined ? "" : ` ${int(port, "sorry server port")}`}`);
+    }
     for (const d of s.dests) body.push(realServer(d, method, checks.healthCheck));
     return block(head, body);
 }

@@ -1,0 +1,182 @@
+/**
+ * The bad-input catalogue (issue 10): config that used to get through the schema and fail
+ * later on a host, or be accepted and do the wrong thing. Each case is refused by
+ * parseCluster, so by `pulumi preview` before any host is reached, with the field path, the
+ * reason and the fix. The near misses beside them stay accepted.
+ */
+import { describe, expect, it } from "vitest";
+import { parseCluster } from "../../components/schema/cluster";
+import { ConfigError } from "../../components/base/errors";
+import { clusterOf } from "../support/stacks";
+
+type Cluster = Record<string, any>;
+const svc = (c: Cluster) => c.vipGroups[0].services[0];
+const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+function issuesOf(c: Cluster): string[] {
+    try {
+        parseCluster(c);
+    } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).issues;
+    }
+    return [];
+}
+
+/** seed-000 with `mutate` applied. */
+function seed(mutate: (c: Cluster) => void): Cluster {
+    const c = clusterOf("seed-000");
+    mutate(c);
+    return c;
+}
+
+const host = (c: Cluster, name: string, address: string) => (c.hosts[name] = { ...copy(c.hosts.rs1), address });
+
+/** A second group "web2" on VIP `vip` (tcp `port`), served by the first director unless `owner` says otherwise. */
+function secondGroup(c: Cluster, vip: string, port = 80): Cluster {
+    const g = copy(c.vipGroups[0]);
+    g.name = "web2";
+    g.vips = [vip];
+    g.services[0].port = port;
+    c.vipGroups.push(g);
+    return g;
+}
+
+/** Two HA pairs (d2+d3 serve web, d4+director1 serve web2), with `tweak` applied to the second. */
+function twoPairs(c: Cluster, tweak: (second: Cluster) => void): void {
+    host(c, "d2", "192.168.13.120");
+    host(c, "d3", "192.168.13.121");
+    host(c, "d4", "192.168.13.122");
+    secondGroup(c, "192.168.13.101");
+    c.directors = [];
+    const second = { name: "b", virtualRouterId: 2, vipGroups: ["web2"], nodes: [{ host: "d4", priority: 100 }, { host: "director1", priority: 90 }] };
+    tweak(second);
+    c.haPairs = [{ name: "a", virtualRouterId: 1, vipGroups: ["web"], nodes: [{ host: "d2", priority: 100 }, { host: "d3", priority: 90 }] }, second];
+}
+
+const refused: [string, (c: Cluster) => void, string, RegExp][] = [
+    ["a lower threshold with no upper one (the kernel: Numerical result out of range)", (c) => (svc(c).realServers[0].lowerThreshold = 5), "cluster.vipGroups[0].services[0].realServers[0].lowerThreshold", /needs an upperThreshold/],
+    ["persistence above 31 days", (c) => (svc(c).persistence = { timeout: 2678401 }), "cluster.vipGroups[0].services[0].persistence.timeout", /1\.\.2678400 seconds/],
+    ["a prefix length as the netmask of an IPv4 VIP", (c) => (svc(c).persistence = { netmask: 24 }), "cluster.vipGroups[0].services[0].persistence.netmask", /IPv4 takes a dotted netmask.*Fix: write 255\.255\.255\.0 for \/24/],
+    [
+        "a sorry server port on a fwmark service",
+        (c) => (c.vipGroups[0].services[0] = { fwmark: 7, realServers: [{ host: "rs1" }], healthCheck: { type: "tcp", connectPort: 80 }, sorryServer: { address: "192.168.13.114", port: 80 } }),
+        "cluster.vipGroups[0].services[0].sorryServer.port",
+        /keepalived refuses a port there/,
+    ],
+    ["a DR sorry server on another port (keepalived resets it)", (c) => (svc(c).sorryServer = { address: "192.168.13.114", port: 8080 }), "cluster.vipGroups[0].services[0].sorryServer.port", /keepalived resets it to 80/],
+    ["a sorry server without a port on a port service", (c) => (svc(c).sorryServer = { address: "192.168.13.114" }), "cluster.vipGroups[0].services[0].sorryServer.port", /is required/],
+    [
+        "every real server at weight 0 under keepalived's default quorum",
+        (c) => {
+            c.directors[0].healthChecks = true;
+            svc(c).healthCheck = { type: "tcp" };
+            for (const rs of svc(c).realServers) rs.weight = 0;
+        },
+        "cluster.vipGroups[0].services[0].realServers",
+        /default quorum of 1/,
+    ],
+    ["one host in two HA pairs", (c) => twoPairs(c, (p) => (p.nodes[0].host = "d2")), "cluster.haPairs[1].nodes[0].host", /already a node of haPairs\[0\]/],
+    ["two HA pairs with one name", (c) => twoPairs(c, (p) => (p.name = "a")), "cluster.haPairs[1].name", /also haPairs\[0\]'s name/],
+    ["two HA pairs with one virtual_router_id", (c) => twoPairs(c, (p) => (p.virtualRouterId = 1)), "cluster.haPairs[1].virtualRouterId", /two VRRP instances with one id/],
+    [
+        "the same VIP and service in two groups on one director",
+        (c) => {
+            secondGroup(c, "192.168.13.100");
+            c.directors[0].vipGroups.push("web2");
+        },
+        "cluster.vipGroups[1].services[0]",
+        /tcp 192\.168\.13\.100:80 is also defined in vipGroups\[0\]\.services\[0\]/,
+    ],
+    [
+        "the same VIP on two directors",
+        (c) => {
+            secondGroup(c, "192.168.13.100", 81);
+            host(c, "d2", "192.168.13.120");
+            c.directors.push({ host: "d2", vipGroups: ["web2"] });
+        },
+        "cluster.vipGroups[1].vips[0]",
+        /also served by directors\[0\]/,
+    ],
+    [
+        "a VIP that is a real server's address in another group",
+        (c) => {
+            secondGroup(c, "192.168.13.50");
+            c.directors[0].vipGroups.push("web2");
+            svc(c).realServers.push({ address: "192.168.13.50" });
+        },
+        "cluster.vipGroups[1].vips[0]",
+        /real server's address in vipGroups\[0\]/,
+    ],
+    ["a pool member named after an Object property", (c) => (svc(c).realServers[0] = { host: "constructor" }), "cluster.vipGroups[0].services[0].realServers[0].host", /not in hosts/],
+    ["the unspecified address as a VIP", (c) => (c.vipGroups[0].vips = ["0.0.0.0"]), "cluster.vipGroups[0].vips[0]", /unspecified address/],
+    ["a loopback VIP", (c) => (c.vipGroups[0].vips = ["127.0.0.1"]), "cluster.vipGroups[0].vips[0]", /loopback address/],
+    ["a multicast VIP", (c) => (c.vipGroups[0].vips = ["224.0.0.18"]), "cluster.vipGroups[0].vips[0]", /multicast address/],
+    ["a health-check timer of a nanosecond", (c) => (svc(c).healthCheck = { type: "tcp", delayLoop: 1e-9 }), "cluster.vipGroups[0].services[0].healthCheck.delayLoop", /0\.001\.\.3600 seconds/],
+    ["a 3000-character MISC command (keepalived -t crashes)", (c) => (svc(c).healthCheck = { type: "misc", command: `/usr/local/bin/${"a".repeat(3000)}` }), "cluster.vipGroups[0].services[0].healthCheck.command", /at most 1000 characters/],
+    ["an HTTP path keepalived would split into another keyword", (c) => (svc(c).healthCheck = { type: "http", path: `/${"a".repeat(1100)}` }), "cluster.vipGroups[0].services[0].healthCheck.path", /another keyword/],
+    ["a NAT real server without natGateway", (c) => (svc(c).realServers[0].forwarding = "nat"), "cluster.realServers[0].natGateway", /is required: "rs1" is a NAT real server/],
+    ["natGateway on a DR-only real server", (c) => (c.realServers[0].natGateway = "192.168.13.111"), "cluster.realServers[0].natGateway", /not a NAT real server in any pool/],
+    ["an ssh.host with leading zeros (read as octal)", (c) => (c.hosts.rs1.ssh.host = "192.168.013.100"), "cluster.hosts.rs1.ssh.host", /another form/],
+    ["an ssh.host that is one number (read as 32 bits)", (c) => (c.hosts.rs1.ssh.host = "1111111111"), "cluster.hosts.rs1.ssh.host", /another form/],
+    ["a bastion host in hex", (c) => (c.hosts.rs1.ssh.bastion = { host: "0x7f.1", hostKey: c.hosts.rs1.ssh.hostKey }), "cluster.hosts.rs1.ssh.bastion.host", /another form/],
+    ["a NAT real server on the director's own address with a remapped port", (c) => svc(c).realServers.push({ address: "192.168.13.111", port: 8080, forwarding: "nat" }), "cluster.vipGroups[0].services[0].realServers[2].port", /makes it Local/],
+];
+
+describe("the bad-input catalogue", () => {
+    it.each(refused)("refuses %s, naming the field, the reason and the fix", (_what, mutate, path, reason) => {
+        const issues = issuesOf(seed(mutate));
+        const hit = issues.find((line) => line.startsWith(`${path}: `));
+        expect(hit, `issues were:\n${issues.join("\n")}`).toBeDefined();
+        expect(hit).toMatch(reason);
+        expect(hit).toMatch(/Fix: /);
+    });
+});
+
+const accepted: [string, (c: Cluster) => void][] = [
+    ["a lower threshold under an upper one", (c) => Object.assign(svc(c).realServers[0], { upperThreshold: 10, lowerThreshold: 5 })],
+    ["persistence of exactly 31 days", (c) => (svc(c).persistence = { timeout: 2678400 })],
+    ["a dotted netmask on an IPv4 VIP", (c) => (svc(c).persistence = { netmask: "255.255.255.0" })],
+    [
+        "a NAT service's sorry server on another port",
+        (c) => {
+            for (const rs of svc(c).realServers) rs.forwarding = "nat";
+            for (const r of c.realServers) r.natGateway = "192.168.13.111";
+            svc(c).sorryServer = { address: "192.168.13.114", port: 8080 };
+        },
+    ],
+    ["a fwmark service's sorry server without a port", (c) => (c.vipGroups[0].services[0] = { fwmark: 7, realServers: [{ host: "rs1" }], healthCheck: { type: "tcp", connectPort: 80 }, sorryServer: { address: "192.168.13.114" } })],
+    [
+        "every real server at weight 0 with a sorry server",
+        (c) => {
+            c.directors[0].healthChecks = true;
+            Object.assign(svc(c), { healthCheck: { type: "tcp" }, sorryServer: { address: "192.168.13.114", port: 80 } });
+            for (const rs of svc(c).realServers) rs.weight = 0;
+        },
+    ],
+    ["every real server at weight 0 on a plain Director (quiesced)", (c) => svc(c).realServers.forEach((rs: Cluster) => (rs.weight = 0))],
+    ["two HA pairs kept apart", (c) => twoPairs(c, () => undefined)],
+    [
+        "the same VIP on one director in two groups with other ports",
+        (c) => {
+            secondGroup(c, "192.168.13.100", 443);
+            c.directors[0].vipGroups.push("web2");
+        },
+    ],
+    [
+        "a NAT real server with its gateway",
+        (c) => {
+            svc(c).realServers[0].forwarding = "nat";
+            c.realServers[0].natGateway = "192.168.13.111";
+        },
+    ],
+    ["a NAT real server on the director's own address, on the service port", (c) => svc(c).realServers.push({ address: "192.168.13.111", forwarding: "nat" })],
+    ["an ssh.host that is a DNS name with digits", (c) => (c.hosts.rs1.ssh.host = "rs1.dc2.example")],
+    ["an ssh.host that is a plain dotted quad", (c) => (c.hosts.rs1.ssh.host = "10.20.30.40")],
+];
+
+describe("near misses stay accepted", () => {
+    it.each(accepted)("accepts %s", (_what, mutate) => {
+        expect(issuesOf(seed(mutate))).toEqual([]);
+    });
+});
