@@ -17,6 +17,7 @@ packages=(
     socat             # loopback forwards from the host into the lab namespace
     util-linux        # nsenter, setsid
     procps            # ps, for checking that lab:down leaves nothing behind
+    keepalived        # `keepalived -t` on this machine: every config the schema accepts must pass it
     ca-certificates
 )
 

@@ -171,8 +171,11 @@ function checkServedVips(c: ClusterSpec, owners: Map<string, Owner>, issue: Issu
                 if (first && first.gi !== gi) issue(at, `${key.slice(owner.label.length + 1)} is also defined in vipGroups[${first.gi}].services[${first.si}], on the same director: the kernel holds one virtual service per key. Fix: define it in one group.`);
                 else if (!first) serviceAt.set(key, { gi, si });
             }
-            if (owner.keepalived && svc.realServers.length > 0 && svc.realServers.every((m) => m.weight === 0) && svc.quorum === undefined && !svc.sorryServer) {
-                issue([...at, "realServers"], "every real server has weight 0, below keepalived's default quorum of 1: keepalived would take the whole service down. Fix: give a real server a weight above 0, or add a sorryServer.");
+            // keepalived lowers such a quorum to 0 with a warning: the service then counts as up with
+            // nothing to serve, so even a sorry server never takes over. (An explicit quorum above
+            // the pool's weight is refused when the config is rendered.)
+            if (owner.keepalived && svc.realServers.length > 0 && svc.realServers.every((m) => m.weight === 0) && svc.quorum === undefined) {
+                issue([...at, "realServers"], "every real server has weight 0, below keepalived's default quorum of 1: keepalived would lower the quorum to 0 and count the service as up with nothing to serve. Fix: give a real server a weight above 0 (a weight-0 pool is only for a plain Director).");
             }
             svc.realServers.forEach((m, ri) => {
                 const a = memberAddress(c, m);

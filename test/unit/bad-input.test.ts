@@ -76,6 +76,16 @@ const refused: [string, (c: Cluster) => void, string, RegExp][] = [
         "cluster.vipGroups[0].services[0].realServers",
         /default quorum of 1/,
     ],
+    [
+        "every real server at weight 0 under keepalived, even with a sorry server (keepalived -t warns and lowers the quorum to 0)",
+        (c) => {
+            c.directors[0].healthChecks = true;
+            Object.assign(svc(c), { healthCheck: { type: "tcp" }, sorryServer: { address: "192.168.13.114", port: 80 } });
+            for (const rs of svc(c).realServers) rs.weight = 0;
+        },
+        "cluster.vipGroups[0].services[0].realServers",
+        /lower the quorum to 0/,
+    ],
     ["one host in two HA pairs", (c) => twoPairs(c, (p) => (p.nodes[0].host = "d2")), "cluster.haPairs[1].nodes[0].host", /already a node of haPairs\[0\]/],
     ["two HA pairs with one name", (c) => twoPairs(c, (p) => (p.name = "a")), "cluster.haPairs[1].name", /also haPairs\[0\]'s name/],
     ["two HA pairs with one virtual_router_id", (c) => twoPairs(c, (p) => (p.virtualRouterId = 1)), "cluster.haPairs[1].virtualRouterId", /two VRRP instances with one id/],
@@ -146,14 +156,6 @@ const accepted: [string, (c: Cluster) => void][] = [
         },
     ],
     ["a fwmark service's sorry server without a port", (c) => (c.vipGroups[0].services[0] = { fwmark: 7, realServers: [{ host: "rs1" }], healthCheck: { type: "tcp", connectPort: 80 }, sorryServer: { address: "192.168.13.114" } })],
-    [
-        "every real server at weight 0 with a sorry server",
-        (c) => {
-            c.directors[0].healthChecks = true;
-            Object.assign(svc(c), { healthCheck: { type: "tcp" }, sorryServer: { address: "192.168.13.114", port: 80 } });
-            for (const rs of svc(c).realServers) rs.weight = 0;
-        },
-    ],
     ["every real server at weight 0 on a plain Director (quiesced)", (c) => svc(c).realServers.forEach((rs: Cluster) => (rs.weight = 0))],
     ["two HA pairs kept apart", (c) => twoPairs(c, () => undefined)],
     [
