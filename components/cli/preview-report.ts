@@ -110,7 +110,7 @@ export function renderMarkdown(r: PreviewReport): string {
         for (const e of d.drift) out.push(`| drift | ${code(e.entry)} | ${e.before === undefined ? "absent on the host" : `${code(e.before)} on the host`} | ${code(e.after) || "removed"} |`);
     }
     if (r.unchecked.length > 0) {
-        out.push("", "#### Unchecked hosts", "", "Not reachable during the preview: their drift is unknown, and `up` would fail on them.", "");
+        out.push("", "#### Unchecked hosts", "", "Not reachable during the preview: their drift is unknown, and an `up` with changes for them would fail.", "");
         for (const u of r.unchecked) out.push(`- **${u.host}**: ${u.reason}`);
     }
     if (r.others.length > 0) {
