@@ -51,6 +51,14 @@ const ADVERT_INT = 1;
  * ARP: 3 x advert_int + 1 s bounds both the takeover and the client's gap.
  */
 const FAILOVER_BOUND = 3 * ADVERT_INT + 1;
+/**
+ * The client's gap is measured between successful responses, so it exceeds the outage by the
+ * probe's own resolution: after the VIP moves, a loop's request still on its way to the old
+ * MAC fails only after curl's 0.5 s connect timeout, and the loop pauses 0.2 s before the next.
+ * (Measured gaps ran 3.0-4.03 s against a 3.61 s master-down interval.)
+ */
+const PROBE_RESOLUTION = 0.5 + 0.2;
+const GAP_BOUND = FAILOVER_BOUND + PROBE_RESOLUTION;
 const CHECK = FAST_TCP_CHECK;
 const REMOVAL_BOUND = removalBound(CHECK);
 /** No quotes in it: it is written with printf '%s' '...'. */
@@ -230,7 +238,7 @@ describe.sequential("HaPair with the real engine", () => {
         report("  (the kill itself, over the open session, took)", seconds(killed.fired.done - killed.fired.at));
         report(`client gap, keepalived SIGKILL on the master (${killed.outage.failed} requests failed)`, killed.outage.gapSeconds);
         expect(killed.takeover).toBeLessThanOrEqual(FAILOVER_BOUND);
-        expect(killed.outage.gapSeconds).toBeLessThanOrEqual(FAILOVER_BOUND);
+        expect(killed.outage.gapSeconds).toBeLessThanOrEqual(GAP_BOUND);
         expect(killed.failedAfterMove).toEqual([]);
         // keepalived died without cleaning up: director1 keeps the VIP and its table, so clients whose ARP still points there are served too.
         console.log(`[state] after SIGKILL director1 still holds the VIP: ${await holdsVip("director1")}; its table: ${JSON.stringify(await liveEntries("director1"))}`);
@@ -241,7 +249,7 @@ describe.sequential("HaPair with the real engine", () => {
         report(`client gap during the preempting takeover (${back.outage.failed} requests failed)`, back.outage.gapSeconds);
         // The preempting master has none of the connections made through the backup (it was not
         // receiving their sync), so a request in flight across the switch can be reset; what must hold is a short gap.
-        expect(back.outage.gapSeconds).toBeLessThanOrEqual(FAILOVER_BOUND);
+        expect(back.outage.gapSeconds).toBeLessThanOrEqual(GAP_BOUND);
         await expectTables();
     });
 
@@ -251,7 +259,7 @@ describe.sequential("HaPair with the real engine", () => {
         report("  (lab kill: qemu SIGKILLed and reaped within)", seconds(off.fired.done - off.fired.at));
         report(`client gap, master VM powered off (${off.outage.failed} requests failed)`, off.outage.gapSeconds);
         expect(off.takeover).toBeLessThanOrEqual(FAILOVER_BOUND);
-        expect(off.outage.gapSeconds).toBeLessThanOrEqual(FAILOVER_BOUND);
+        expect(off.outage.gapSeconds).toBeLessThanOrEqual(GAP_BOUND);
         expect(off.failedAfterMove).toEqual([]);
         expect(await liveEntries("director2")).toEqual(desired());
 
@@ -260,7 +268,7 @@ describe.sequential("HaPair with the real engine", () => {
         report("director1 boot: qemu start to SSH", seconds(boot.fired.done - boot.fired.at));
         report("director1 boot: qemu start -> it holds the VIP again (preempt)", boot.takeover);
         report(`client gap while director1 booted and preempted (${boot.outage.failed} requests failed)`, boot.outage.gapSeconds);
-        expect(boot.outage.gapSeconds).toBeLessThanOrEqual(FAILOVER_BOUND);
+        expect(boot.outage.gapSeconds).toBeLessThanOrEqual(GAP_BOUND);
         await expectTables();
     });
 
@@ -286,7 +294,7 @@ describe.sequential("HaPair with the real engine", () => {
         // A stopping master sends a priority 0 advert: the backup takes over after its skew time, not 3 adverts.
         report("keepalived restart on director1 -> director2 holds the VIP", moved.takeover);
         report(`client gap, keepalived restarted on the master (${moved.outage.failed} requests failed)`, moved.outage.gapSeconds);
-        expect(moved.outage.gapSeconds).toBeLessThanOrEqual(FAILOVER_BOUND);
+        expect(moved.outage.gapSeconds).toBeLessThanOrEqual(GAP_BOUND);
         // Several master-down intervals later director1, with the higher priority, still has not taken it back.
         await sleep(4 * FAILOVER_BOUND * 1000);
         expect(await vipHolders()).toEqual(["director2"]);
