@@ -16,6 +16,9 @@ function hostVerifier(hop: Hop): ConnectConfig["hostVerifier"] {
     return (key: Buffer) => key.equals(pinned);
 }
 
+/** Why an established session ended (keepalive timeout, reset), kept for the command it cut short. */
+const sessionErrors = new WeakMap<Client, Error>();
+
 function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number, sock?: ClientChannel): Promise<Client> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
@@ -29,7 +32,7 @@ function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number,
         // Always listening: ssh2 can report a second error (the socket closing after a timeout,
         // a reset mid-session), and an error event with no listener would kill the process.
         client.on("error", (err: Error) => {
-            if (settled) return;
+            if (settled) return void sessionErrors.set(client, err);
             settled = true;
             client.end();
             reject(new Error(`ssh ${label}: ${explain(err, timeoutMs)}`));
@@ -43,7 +46,10 @@ function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number,
                 hostVerifier: hostVerifier(hop),
                 // Covers TCP connect, handshake and authentication: a silent host fails in this time.
                 readyTimeout: timeoutMs,
-                keepaliveInterval: 10_000,
+                // A link that goes silent mid-command (cut, host frozen) ends the session after
+                // three unanswered keepalives instead of leaving the command waiting for ever.
+                keepaliveInterval: Math.min(timeoutMs, 10_000),
+                keepaliveCountMax: 3,
                 ...(sock ? { sock } : {}),
             });
         } catch (e) {
@@ -64,15 +70,25 @@ function forward(via: Client, host: string, port: number): Promise<ClientChannel
     return new Promise((resolve, reject) => via.forwardOut("127.0.0.1", 0, host, port, (err, stream) => (err ? reject(err) : resolve(stream))));
 }
 
-function exec(client: Client, command: string, stdin?: string): Promise<RunResult> {
+function exec(client: Client, label: string, command: string, stdin?: string): Promise<RunResult> {
     return new Promise((resolve, reject) => {
         client.exec(command, (err, stream) => {
-            if (err) return reject(err);
+            if (err) {
+                const lost = sessionErrors.get(client);
+                return reject(new Error(`ssh ${label}: ${lost ? `connection lost as a command started (${lost.message}); the host may have applied part of it` : err.message}`));
+            }
             let stdout = "";
             let stderr = "";
+            let exit: number | undefined;
             stream.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
             stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-            stream.on("close", (code: number | null) => resolve({ code: code ?? 255, stdout, stderr }));
+            stream.on("exit", (code: number | null) => (exit = code ?? 255));
+            stream.on("close", () => {
+                if (exit !== undefined) return resolve({ code: exit, stdout, stderr });
+                // No exit status: the session ended under the command, which may have run in part.
+                const why = sessionErrors.get(client)?.message ?? "the connection closed";
+                reject(new Error(`ssh ${label}: connection lost while a command ran (${why}); the host may have applied part of it`));
+            });
             stream.end(stdin ?? "");
         });
     });
@@ -122,7 +138,7 @@ async function openSshOnce(target: SshTarget): Promise<HostTransport> {
     const client = clients[clients.length - 1];
     const wrap = (cmd: string) => (target.user === "root" ? cmd : `sudo -n sh -c ${shellQuote(cmd)}`);
     return {
-        run: (command, stdin) => exec(client, wrap(command), stdin),
+        run: (command, stdin) => exec(client, describeTarget(target), wrap(command), stdin),
         close: async () => clients.reverse().forEach((c) => c.end()),
     };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as net from "net";
 import { openSsh } from "../../components/providers/ssh-transport";
 import type { SshTarget } from "../../components/providers/transport";
-import { utils } from "ssh2";
+import { Server, utils } from "ssh2";
 
 let silent: net.Server;
 let silentPort = 0;
@@ -66,5 +66,79 @@ describe("SSH connect failures", () => {
         const f = await failure(target(closedPort, 5), true);
         expect(f.message).toMatch(new RegExp(`^ssh director1 \\(root@127\\.0\\.0\\.1:${closedPort}\\): unreachable: .*ECONNREFUSED`));
         expect(f.seconds).toBeLessThan(1);
+    });
+});
+
+/**
+ * A real ssh2 server on loopback behind a relay that can go silent, as a cut link does: bytes
+ * stop in both directions and neither side sees the connection close.
+ */
+describe("a session that dies under a running command", () => {
+    const HOST_KEY = utils.generateKeyPairSync("ed25519").private;
+    let server: Server;
+    let relay: net.Server;
+    let relayPort = 0;
+    const cuts: Array<() => void> = [];
+    const resets: Array<() => void> = [];
+
+    beforeAll(async () => {
+        server = new Server({ hostKeys: [HOST_KEY] }, (conn) => {
+            conn.on("authentication", (ctx) => ctx.accept());
+            conn.on("ready", () => conn.on("session", (accept) => accept().on("exec", (acceptExec) => acceptExec()))); // a command that never ends
+            conn.on("error", () => undefined);
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const sshdPort = (server.address() as net.AddressInfo).port;
+        relay = net.createServer((inbound) => {
+            const outbound = net.connect(sshdPort, "127.0.0.1");
+            inbound.pipe(outbound).pipe(inbound);
+            inbound.on("error", () => undefined);
+            outbound.on("error", () => undefined);
+            cuts.push(() => {
+                inbound.unpipe(outbound);
+                outbound.unpipe(inbound);
+                inbound.pause();
+                outbound.pause();
+            });
+            resets.push(() => {
+                inbound.destroy();
+                outbound.destroy();
+            });
+        });
+        await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+        relayPort = (relay.address() as net.AddressInfo).port;
+    });
+    afterAll(async () => {
+        resets.forEach((reset) => reset());
+        await new Promise<void>((r) => relay.close(() => r()));
+        await new Promise<void>((r) => server.close(() => r()));
+    });
+
+    async function runThen(fault: () => void): Promise<{ message: string; seconds: number }> {
+        const t = await openSsh(target(relayPort, 1));
+        const started = Date.now();
+        const running = t.run("sh -s", "sleep 600\n");
+        fault();
+        try {
+            await running;
+        } catch (e) {
+            return { message: (e as Error).message, seconds: (Date.now() - started) / 1000 };
+        } finally {
+            await t.close();
+        }
+        throw new Error("the command finished, but the session was cut");
+    }
+
+    it("a silent link fails the command after three missed keepalives, naming the host", async () => {
+        const f = await runThen(() => setTimeout(() => cuts[cuts.length - 1](), 300));
+        expect(f.message).toMatch(new RegExp(`^ssh director1 \\(root@127\\.0\\.0\\.1:${relayPort}\\): connection lost while a command ran \\(.*eepalive.*\\); the host may have applied part of it$`));
+        expect(f.seconds).toBeGreaterThanOrEqual(2.5);
+        expect(f.seconds).toBeLessThan(8);
+    });
+
+    it("a reset connection fails the command at once, never as a silent exit status", async () => {
+        const f = await runThen(() => setTimeout(() => resets[resets.length - 1](), 200));
+        expect(f.message).toMatch(new RegExp(`^ssh director1 \\(root@127\\.0\\.0\\.1:${relayPort}\\): connection lost while a command ran`));
+        expect(f.seconds).toBeLessThan(2);
     });
 });

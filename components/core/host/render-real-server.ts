@@ -7,6 +7,7 @@ import type { RealServerModel } from "./cluster-model";
 import type { HostStep } from "./host-step";
 import { REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script } from "./host-step";
 import { shellCommand } from "../../base/shell-quote";
+import { familyOf } from "../../base/address";
 import { sysctlKey, sysctlStep } from "./render-sysctl";
 import { vipAddArgv, vipStep } from "./render-vip";
 import { bootStep } from "./render-boot";
@@ -38,21 +39,32 @@ function tunnelStep(): HostStep {
     };
 }
 
-/** NAT: replies must go back through the director, so it becomes the default gateway. */
+/**
+ * NAT: replies must go back through the director, so it becomes the default gateway. Our route
+ * has metric 0, so it wins over a default route with a metric (DHCP's, say) without removing it;
+ * destroy deletes exactly our route and re-adds every default route of the family saved before.
+ */
+const familyFlag = (address: string) => (familyOf(address) === "inet6" ? "-6" : "-4");
+const gatewayRoute = (verb: "replace" | "del", gateway: string, iface: string) =>
+    shellCommand(["ip", familyFlag(gateway), "route", verb, "default", "via", gateway, "dev", iface, "metric", "0"]);
+
 function gatewayStep(gateway: string, iface: string): HostStep {
     const saved = `${STATE_DIR}/realserver-default-route`;
+    const family = familyFlag(gateway);
     return {
         key: "gateway",
-        create: script([
-            `mkdir -p ${STATE_DIR}`,
-            `[ -e ${saved} ] || ip route show default | head -n 1 > ${saved}`,
-            shellCommand(["ip", "route", "replace", "default", "via", gateway, "dev", iface]),
-        ]),
+        create: script([`mkdir -p ${STATE_DIR}`, `[ -e ${saved} ] || ip ${family} route show default > ${saved}`, gatewayRoute("replace", gateway, iface)]),
         delete: script([
+            `${gatewayRoute("del", gateway, iface)} 2>/dev/null || true`,
             `if [ -e ${saved} ]; then`,
-            `  prev=$(cat ${saved})`,
-            // The saved line is the kernel's own output, re-read as words: it is never evaluated.
-            `  if [ -n "$prev" ]; then ip route replace $prev; else ip route del default 2>/dev/null || true; fi`,
+            "  set -f",
+            // Each saved line is the kernel's own output, re-read as words: it is never evaluated.
+            // Flags that `ip route show` prints but `ip route replace` does not take are dropped.
+            `  while read -r line; do`,
+            `    [ -n "$line" ] || continue`,
+            `    set -- $(printf '%s\\n' "$line" | sed -E 's/ (linkdown|dead|offload|trap|offload_failed|rt_offload|rt_trap|rt_offload_failed)( |$)/ /g')`,
+            `    ip ${family} route replace "$@" || echo "pulumi-lvs: could not restore the default route: $line" >&2`,
+            `  done < ${saved}`,
             `  rm -f ${saved}`,
             `fi`,
             REMOVE_STATE_DIR_IF_EMPTY,
@@ -69,7 +81,7 @@ export function realServerSteps(m: RealServerModel): RealServerSteps {
             [
                 ...(m.roles.includes("tun") ? ["modprobe ipip", "ip link set tunl0 up"] : []),
                 ...m.vips.map((v) => shellCommand(vipAddArgv(v))),
-                ...(m.natGateway ? [shellCommand(["ip", "route", "replace", "default", "via", m.natGateway, "dev", m.interface])] : []),
+                ...(m.natGateway ? [gatewayRoute("replace", m.natGateway, m.interface)] : []),
             ],
         ),
     };

@@ -1,6 +1,6 @@
 /**
  * Kernel settings that survive reboot (a file in /etc/sysctl.d) and that destroy can undo: the
- * values found before the first apply are saved once and written back on delete.
+ * value each key had before the stack first set it is saved once and written back on delete.
  */
 import { shellQuote } from "../../base/shell-quote";
 import { HostStep, REMOVE_STATE_DIR_IF_EMPTY, STATE_DIR, script, writeFile } from "./host-step";
@@ -23,14 +23,21 @@ export function sysctlStep(set: SysctlSet): HostStep {
     const saved = `${STATE_DIR}/${set.name}.sysctl-prev`;
     const keys = set.settings.map(([k]) => shellQuote(k)).join(" ");
     const content = ["# Managed by pulumi-lvs; destroy restores the previous values.", ...set.settings.map(([k, v]) => `${k} = ${v}`)].join("\n");
+    // The saved file holds one `key=previous value` line per key the stack has set, whatever
+    // apply first set it: a key added by a later `up` (ip_forward for a NAT pool added later, say)
+    // is saved then, and a key the stack no longer sets is put back at once and forgotten.
     const create = script([
         ...(set.before ?? []),
         `mkdir -p ${STATE_DIR}`,
-        // Save only once: a re-run must not record our own values as "previous".
-        `if [ ! -e ${saved} ]; then`,
-        `  for k in ${keys}; do printf '%s=%s\\n' "$k" "$(sysctl -n "$k")"; done > ${saved}.tmp`,
-        `  mv ${saved}.tmp ${saved}`,
-        `fi`,
+        `touch ${saved}`,
+        // Save a key only once: a re-run must not record our own value as "previous".
+        `for k in ${keys}; do`,
+        `  awk -F= -v k="$k" '$1 == k { found = 1 } END { exit !found }' ${saved} || printf '%s=%s\\n' "$k" "$(sysctl -n "$k")" >> ${saved}`,
+        `done`,
+        `while IFS='=' read -r k v; do`,
+        `  case ${shellQuote(` ${set.settings.map(([k]) => k).join(" ")} `)} in *" $k "*) printf '%s=%s\\n' "$k" "$v" ;; *) sysctl -q -w "$k=$v" || true ;; esac`,
+        `done < ${saved} > ${saved}.tmp`,
+        `mv ${saved}.tmp ${saved}`,
         writeFile(file, content),
         ...set.settings.map(([k, v]) => `sysctl -q -w ${shellQuote(`${k}=${v}`)}`),
     ]);
