@@ -15,5 +15,34 @@ export function formatPath(root: string, path: ReadonlyArray<PropertyKey>): stri
 }
 
 export function issueLines(root: string, error: z.ZodError): string[] {
-    return error.issues.map((issue) => `${formatPath(root, issue.path)}: ${issue.message}`);
+    return error.issues.map((issue) => `${formatPath(root, issue.path)}: ${withFix(issue)}`);
+}
+
+const UNIT: Record<string, string> = { string: " characters", array: " items", set: " items" };
+
+/**
+ * Our own messages carry their fix; zod's built-in ones ("Too big: expected number to be <=99")
+ * get one from the issue's own data, so every line says what to write instead.
+ */
+function withFix(issue: z.ZodError["issues"][number]): string {
+    if (issue.message.includes("Fix:")) return issue.message;
+    const fix = ((): string => {
+        switch (issue.code) {
+            case "too_big":
+                return `use at most ${String(issue.maximum)}${UNIT[issue.origin] ?? ""}${issue.inclusive === false ? " (exclusive)" : ""}`;
+            case "too_small":
+                return `use at least ${String(issue.minimum)}${UNIT[issue.origin] ?? ""}${issue.inclusive === false ? " (exclusive)" : ""}`;
+            case "invalid_type":
+                return issue.expected === "int" ? "use a whole number" : `give a ${issue.expected}`;
+            case "invalid_value":
+                return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+            case "unrecognized_keys":
+                return "remove it, or correct its spelling (README, Config reference, lists every field)";
+            case "invalid_format":
+                return "write the value in that form";
+            default:
+                return "correct the value as the message says (README, Config reference)";
+        }
+    })();
+    return `${issue.message.replace(/\.$/, "")}. Fix: ${fix}.`;
 }

@@ -117,7 +117,7 @@ function checkService(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): stri
         if (svc.protocol !== undefined || svc.port !== undefined) issue(["fwmark"], "a fwmark service takes no protocol or port. Fix: remove protocol/port, or remove fwmark.");
         else id = `fwmark ${svc.fwmark}`;
     } else if (svc.protocol === undefined || svc.port === undefined) {
-        issue(svc.protocol === undefined ? ["protocol"] : ["port"], "is required: give protocol and port (e.g. tcp 80), or a fwmark.");
+        issue(svc.protocol === undefined ? ["protocol"] : ["port"], "is required: a service is a protocol and port or a fwmark. Fix: give protocol and port (e.g. tcp 80), or a fwmark.");
     } else {
         id = `${svc.protocol} ${svc.port}`;
         if (svc.port === 0 && !svc.persistence) issue(["port"], "port 0 (all ports) is only allowed with persistence. Fix: set a port, or add persistence.");
@@ -156,7 +156,7 @@ function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): 
         const at = [...path, "realServers", i];
         const issue = (sub: Path, message: string) => ctx.addIssue({ code: "custom", path: [...at, ...sub], message });
         if ((rs.host === undefined) === (rs.address === undefined)) {
-            issue([], "give exactly one of host (a name from hosts) or address.");
+            issue([], "names no real server, or two. Fix: give exactly one of host (a name from hosts) or address.");
             return;
         }
         const servicePort = svc.fwmark !== undefined ? 0 : svc.port;
@@ -164,7 +164,7 @@ function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): 
             issue(["port"], `${rs.forwarding.toUpperCase()} cannot remap ports: the service listens on ${servicePort} but this real server is set to ${rs.port}. Fix: use port ${servicePort}, or forwarding nat.`);
         }
         if (rs.tunnel && rs.forwarding !== "tun") issue(["tunnel"], "tunnel settings only apply with forwarding tun. Fix: remove tunnel or set forwarding: tun.");
-        if (rs.tunnel?.type === "gue" && rs.tunnel.port === undefined) issue(["tunnel", "port"], "is required for a gue tunnel (the UDP port of the GUE receiver).");
+        if (rs.tunnel?.type === "gue" && rs.tunnel.port === undefined) issue(["tunnel", "port"], "is required for a gue tunnel: it is the UDP port the real server receives GUE on. Fix: set tunnel.port, e.g. 5555.");
         if (rs.tunnel && rs.tunnel.type !== "gue" && rs.tunnel.port !== undefined) issue(["tunnel", "port"], "only applies to gue tunnels. Fix: remove it.");
         if (rs.tunnel?.type === "gre" && rs.tunnel.checksum === "remcsum") issue(["tunnel", "checksum"], "remcsum only applies to gue tunnels. Fix: use nocsum or csum.");
         // The kernel refuses a lower threshold above the upper one, and 0 (none) counts as 0 there.

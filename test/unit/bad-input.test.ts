@@ -131,6 +131,47 @@ const refused: [string, (c: Cluster) => void, string, RegExp][] = [
     ["an ssh.host that is one number (read as 32 bits)", (c) => (c.hosts.rs1.ssh.host = "1111111111"), "cluster.hosts.rs1.ssh.host", /another form/],
     ["a bastion host in hex", (c) => (c.hosts.rs1.ssh.bastion = { host: "0x7f.1", hostKey: c.hosts.rs1.ssh.hostKey }), "cluster.hosts.rs1.ssh.bastion.host", /another form/],
     ["a NAT real server on the director's own address with a remapped port", (c) => svc(c).realServers.push({ address: "192.168.13.111", port: 8080, forwarding: "nat" }), "cluster.vipGroups[0].services[0].realServers[2].port", /makes it Local/],
+    // The rules the README lists that have no example above.
+    ["a VIP that is a host's own address", (c) => (c.vipGroups[0].vips = ["192.168.13.111"]), "cluster.vipGroups[0].vips[0]", /host "director1"'s own address/],
+    ["the IPv6 unspecified address as a VIP", (c) => (c.vipGroups[0].vips = ["::"]), "cluster.vipGroups[0].vips[0]", /unspecified address/],
+    ["an alias label longer than the kernel's 15 characters", (c) => Object.assign(c.directors[0], { interface: "enp0s31f6abcd", aliasStart: 99 }), "cluster.directors[0].interface", /"enp0s31f6abcd:99" would be 16 characters; the kernel allows 15/],
+    [
+        "one VipGroup served by two directors",
+        (c) => {
+            host(c, "d2", "192.168.13.120");
+            c.directors.push({ host: "d2", vipGroups: ["web"] });
+        },
+        "cluster.directors[1].vipGroups[0]",
+        /already served by directors\[0\]/,
+    ],
+    [
+        "a HaPair node that is also a Director",
+        (c) => {
+            host(c, "d2", "192.168.13.120");
+            secondGroup(c, "192.168.13.101");
+            c.haPairs = [{ name: "a", virtualRouterId: 1, vipGroups: ["web2"], nodes: [{ host: "director1", priority: 100 }, { host: "d2", priority: 90 }] }];
+        },
+        "cluster.haPairs[0].nodes[0].host",
+        /already a Director/,
+    ],
+    ["two nodes of a pair with one priority", (c) => twoPairs(c, (p) => (p.nodes[1].priority = 100)), "cluster.haPairs[1].nodes[1].priority", /distinct priorities/],
+    ["port 0 without persistence", (c) => (svc(c).port = 0), "cluster.vipGroups[0].services[0].port", /only allowed with persistence/],
+    ["one-packet scheduling on a TCP service", (c) => (svc(c).onePacket = true), "cluster.vipGroups[0].services[0].onePacket", /only applies to UDP/],
+    ["a scheduler flag of another scheduler", (c) => Object.assign(svc(c), { scheduler: "sh", schedulerFlags: ["mh-port"] }), "cluster.vipGroups[0].services[0].schedulerFlags[0]", /not a flag of scheduler sh/],
+    ["a DR real server on another port", (c) => (svc(c).realServers[0].port = 8080), "cluster.vipGroups[0].services[0].realServers[0].port", /DR cannot remap ports/],
+    ["tunnel settings on a DR real server", (c) => (svc(c).realServers[0].tunnel = { type: "ipip" }), "cluster.vipGroups[0].services[0].realServers[0].tunnel", /only apply with forwarding tun/],
+    ["a gue tunnel without its port", (c) => Object.assign(svc(c).realServers[0], { forwarding: "tun", tunnel: { type: "gue" } }), "cluster.vipGroups[0].services[0].realServers[0].tunnel.port", /is required for a gue tunnel/],
+    ["remcsum on a gre tunnel", (c) => Object.assign(svc(c).realServers[0], { forwarding: "tun", tunnel: { type: "gre", checksum: "remcsum" } }), "cluster.vipGroups[0].services[0].realServers[0].tunnel.checksum", /only applies to gue/],
+    ["one real server twice in a service", (c) => svc(c).realServers.push({ host: "rs1", weight: 2 }), "cluster.vipGroups[0].services[0].realServers[2]", /listed twice/],
+    ["an IPv6 VIP with no IPv6 real server", (c) => c.vipGroups[0].vips.push("2001:db8::100"), "cluster.vipGroups[0].vips[1]", /has no IPv6 real server/],
+    ["a lower threshold above the upper one", (c) => Object.assign(svc(c).realServers[0], { upperThreshold: 5, lowerThreshold: 10 }), "cluster.vipGroups[0].services[0].realServers[0].lowerThreshold", /must not exceed upperThreshold/],
+    ["a shell metacharacter in an interface name", (c) => (c.directors[0].interface = "ens33;reboot"), "cluster.directors[0].interface", /./],
+    ["a host with no pinned host key", (c) => delete c.hosts.rs1.ssh.hostKey, "cluster.hosts.rs1.ssh.hostKey", /host keys are verified by default/],
+    // zod's own messages get their fix from the issue's data.
+    ["an aliasStart out of range", (c) => (c.directors[0].aliasStart = 100), "cluster.directors[0].aliasStart", /<=99\. Fix: use at most 99\.$/],
+    ["a misspelt field", (c) => (c.directors[0].interfce = "ens33"), "cluster.directors[0]", /Unrecognized key: "interfce"\. Fix: remove it, or correct its spelling/],
+    ["a scheduler that does not exist", (c) => (svc(c).scheduler = "roundrobin"), "cluster.vipGroups[0].services[0].scheduler", /Fix: use one of "rr", "wrr"/],
+    ["a director naming a VipGroup that does not exist", (c) => (c.directors[0].vipGroups = ["nope"]), "cluster.directors[0].vipGroups[0]", /not defined/],
 ];
 
 describe("the bad-input catalogue", () => {
@@ -180,5 +221,15 @@ const accepted: [string, (c: Cluster) => void][] = [
 describe("near misses stay accepted", () => {
     it.each(accepted)("accepts %s", (_what, mutate) => {
         expect(issuesOf(seed(mutate))).toEqual([]);
+    });
+});
+
+describe("the catalogue itself", () => {
+    it("names each case once and prints its size", () => {
+        const names = [...refused.map(([what]) => what), ...accepted.map(([what]) => what)];
+        expect(new Set(names).size).toBe(names.length);
+        const fields = new Set(refused.map(([, , path]) => path.replace(/\[\d+\]/g, "[]")));
+        console.log(`[catalogue] ${refused.length} refusals over ${fields.size} fields, ${accepted.length} near misses accepted`);
+        expect(fields.size).toBeGreaterThan(1);
     });
 });
