@@ -13,6 +13,17 @@ LAB_PREFIX_LEN=24
 LAB_CLIENT_ADDR=$LAB_SUBNET_PREFIX.250
 LAB_VIP=$LAB_SUBNET_PREFIX.100   # documented only: the lab never assigns it
 
+# Seed 001's NAT topology beside the DR lab. Public side: 192.168.0.0/24 on the same bridge,
+# where the client (the namespace) has .250 and director1 its public address. Private side:
+# 172.16.0.0/16 on a second bridge that the namespace has no address on, so the client can
+# reach the real servers' private addresses only through the director.
+LAB_PUBLIC_PREFIX=192.168.0
+LAB_PUBLIC_PREFIX_LEN=24
+LAB_PUBLIC_CLIENT_ADDR=$LAB_PUBLIC_PREFIX.250
+LAB_PRIVATE_BRIDGE=lvsbr1
+LAB_PRIVATE_SUBNET=172.16.0.0
+LAB_PRIVATE_PREFIX_LEN=16
+
 LAB_STATE=${LAB_STATE_DIR:-/var/tmp/pulumi-lvs-lab}
 LAB_CACHE=${LAB_CACHE_DIR:-/var/cache/pulumi-lvs-lab}
 LAB_HOSTS_JSON=$LAB_REPO/.lab/hosts.json
@@ -23,28 +34,38 @@ LAB_KERNEL_ARGS="mitigations=off"
 LAB_VM_MEMORY_MB=${LAB_VM_MEMORY_MB:-384}
 LAB_BOOT_TIMEOUT_S=${LAB_BOOT_TIMEOUT_S:-240}
 
-# name  last-octet  role  (director1, rs1, rs2 as in seed 000)
+# name  last-octet  role  private-address  public-address  (director1, rs1, rs2 as in seeds
+# 000 and 001: DIP 172.16.0.10, real servers 172.16.0.45 and .55; "-" for none)
 LAB_HOSTS=(
-    "director1 111 director"
-    "director2 110 director"
-    "rs1 112 realserver"
-    "rs2 113 realserver"
-    "rs3 114 realserver"
+    "director1 111 director 172.16.0.10 192.168.0.10"
+    "director2 110 director - -"
+    "rs1 112 realserver 172.16.0.45 -"
+    "rs2 113 realserver 172.16.0.55 -"
+    "rs3 114 realserver - -"
 )
 
 lab_host_names() { local h; for h in "${LAB_HOSTS[@]}"; do echo "${h%% *}"; done; }
 
-# Sets host_name, host_addr, host_role, host_mac, host_tap for one host; fails if unknown.
+# Sets host_name, host_addr, host_role, host_mac, host_tap for one host, and host_private,
+# host_mac2, host_tap2 (empty without a private NIC) and host_public (empty without one);
+# fails if unknown.
 lab_host() {
-    local h name octet role
+    local h name octet role private public
     for h in "${LAB_HOSTS[@]}"; do
-        read -r name octet role <<< "$h"
+        read -r name octet role private public <<< "$h"
         if [ "$name" = "$1" ]; then
             host_name=$name
             host_addr=$LAB_SUBNET_PREFIX.$octet
             host_role=$role
             host_mac=$(printf '52:54:00:13:00:%02x' "$octet")
             host_tap=tap-$name
+            host_private= host_mac2= host_tap2= host_public=
+            if [ "$private" != - ]; then
+                host_private=$private
+                host_mac2=$(printf '52:54:00:16:00:%02x' "${private##*.}")
+                host_tap2=tpriv-$name
+            fi
+            [ "$public" = - ] || host_public=$public
             return 0
         fi
     done

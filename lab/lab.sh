@@ -52,7 +52,7 @@ cmd_up() {
     netns_ensure
     for name in $(lab_host_names); do
         lab_host "$name"
-        tap_ensure "$host_tap"
+        host_taps_ensure
         # Repair a half-up lab: a VM whose namespace was deleted under it has no network.
         if vm_running "$name" && ! vm_in_lab_netns "$name"; then vm_kill "$name"; fi
         vm_running "$name" || to_boot+=("$name")
@@ -169,7 +169,7 @@ cmd_start() {
     image=$(bash "$here/image/build.sh")
     accel=$(accel_choose "$image")
     echo "$accel" > "$LAB_STATE/accel"
-    tap_ensure "$host_tap"
+    host_taps_ensure
     vm_start "$1" "$image" "$accel"
     secs=$(vm_wait_ssh "$1" "$LAB_BOOT_TIMEOUT_S")
     echo "lab: $1: SSH after ${secs}s"

@@ -14,7 +14,9 @@ hosts_json_write() {
         printf '  "subnet": "%s.0/%s",\n' "$LAB_SUBNET_PREFIX" "$LAB_PREFIX_LEN"
         printf '  "vip": "%s",\n' "$LAB_VIP"
         printf '  "interface": "ens33",\n'
-        printf '  "client": { "address": "%s", "command": ["ip", "netns", "exec", "%s"] },\n' "$LAB_CLIENT_ADDR" "$LAB_NETNS"
+        printf '  "client": { "address": "%s", "publicAddress": "%s", "command": ["ip", "netns", "exec", "%s"] },\n' "$LAB_CLIENT_ADDR" "$LAB_PUBLIC_CLIENT_ADDR" "$LAB_NETNS"
+        printf '  "publicSubnet": "%s.0/%s",\n' "$LAB_PUBLIC_PREFIX" "$LAB_PUBLIC_PREFIX_LEN"
+        printf '  "privateSubnet": "%s/%s",\n' "$LAB_PRIVATE_SUBNET" "$LAB_PRIVATE_PREFIX_LEN"
         printf '  "privateKeyPath": "%s",\n' "$(lab_client_key)"
         printf '  "knownHostsPath": "%s",\n' "$(lab_known_hosts)"
         printf '  "sshConfigPath": "%s",\n' "$(lab_ssh_config)"
@@ -27,6 +29,8 @@ hosts_json_write() {
             printf '      "name": "%s",\n' "$name"
             printf '      "role": "%s",\n' "$host_role"
             printf '      "address": "%s",\n' "$host_addr"
+            [ -z "$host_private" ] || printf '      "privateAddress": "%s",\n' "$host_private"
+            [ -z "$host_public" ] || printf '      "publicAddress": "%s",\n' "$host_public"
             printf '      "port": 22,\n'
             printf '      "user": "root",\n'
             printf '      "privateKeyPath": "%s",\n' "$(lab_client_key)"

@@ -16,14 +16,27 @@ netns_ensure() {
     # and go and makes the client's ARP entries flap.
     ip -n "$LAB_NETNS" link set "$LAB_BRIDGE" address 52:54:00:13:00:fa up
     ip -n "$LAB_NETNS" addr replace "$LAB_CLIENT_ADDR/$LAB_PREFIX_LEN" dev "$LAB_BRIDGE"
+    ip -n "$LAB_NETNS" addr replace "$LAB_PUBLIC_CLIENT_ADDR/$LAB_PUBLIC_PREFIX_LEN" dev "$LAB_BRIDGE"
+    # The private network's switch: no address here, so the client has no route into it.
+    if ! ip -n "$LAB_NETNS" link show "$LAB_PRIVATE_BRIDGE" >/dev/null 2>&1; then
+        ip -n "$LAB_NETNS" link add "$LAB_PRIVATE_BRIDGE" type bridge
+    fi
+    ip -n "$LAB_NETNS" link set "$LAB_PRIVATE_BRIDGE" address 52:54:00:16:00:fa up
 }
 
+# tap_ensure TAP [BRIDGE]: BRIDGE defaults to the lab's main one.
 tap_ensure() {
-    local tap=$1
+    local tap=$1 bridge=${2:-$LAB_BRIDGE}
     if ! ip -n "$LAB_NETNS" link show "$tap" >/dev/null 2>&1; then
         ip -n "$LAB_NETNS" tuntap add dev "$tap" mode tap
     fi
-    ip -n "$LAB_NETNS" link set "$tap" master "$LAB_BRIDGE" up
+    ip -n "$LAB_NETNS" link set "$tap" master "$bridge" up
+}
+
+# The host's taps: its main one, and its private one when it has a private NIC.
+host_taps_ensure() {
+    tap_ensure "$host_tap"
+    [ -z "$host_tap2" ] || tap_ensure "$host_tap2" "$LAB_PRIVATE_BRIDGE"
 }
 
 tap_is_up() { ip -n "$LAB_NETNS" -o link show "$1" 2>/dev/null | grep -q '[<,]UP[,>]'; }

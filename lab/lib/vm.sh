@@ -96,15 +96,22 @@ vm_start() {
     echo "=== lab: boot $(date -Is) accel=$accel" >> "$dir/console.log"
     date +%s.%N > "$dir/started"
     rm -f "$dir/qemu.pid"
+    local nic2=() append2=""
+    if [ -n "$host_tap2" ]; then
+        nic2=(-netdev "tap,id=net1,ifname=$host_tap2,script=no,downscript=no" -device "virtio-net-pci,netdev=net1,mac=$host_mac2")
+        append2=" lvs.addr2=$host_private/$LAB_PRIVATE_PREFIX_LEN"
+    fi
+    [ -z "$host_public" ] || append2="$append2 lvs.pub=$host_public/$LAB_PUBLIC_PREFIX_LEN"
     in_netns qemu-system-x86_64 \
         -name "guest=lvslab-$name,process=lvslab-$name" \
         -machine "${LAB_MACHINE:-pc}" -accel "$accel" -cpu "${LAB_CPU:-$cpu}" -smp 1 -m "$LAB_VM_MEMORY_MB" \
         -nodefaults -no-user-config -display none \
         -kernel "$(vm_kernel "$image")" -initrd "$image/initrd.img" \
-        -append "console=ttyS0 root=/dev/vda rw quiet lvs.addr=$host_addr/$LAB_PREFIX_LEN lvs.hostname=$name lvs.role=$host_role $LAB_KERNEL_ARGS ${LAB_EXTRA_APPEND:-}" \
+        -append "console=ttyS0 root=/dev/vda rw quiet lvs.addr=$host_addr/$LAB_PREFIX_LEN lvs.hostname=$name lvs.role=$host_role$append2 $LAB_KERNEL_ARGS ${LAB_EXTRA_APPEND:-}" \
         -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2" \
         -netdev "tap,id=net0,ifname=$host_tap,script=no,downscript=no" \
         -device "virtio-net-pci,netdev=net0,mac=$host_mac" \
+        "${nic2[@]}" \
         -fw_cfg "name=opt/lab/ssh_host_ed25519_key,file=$(host_key_file "$name")" \
         -fw_cfg "name=opt/lab/authorized_keys,file=$(lab_client_key).pub" \
         -chardev "file,id=console,path=$dir/console.log,append=on" -serial chardev:console \

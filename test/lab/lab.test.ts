@@ -24,6 +24,7 @@ import {
     startHost,
     status,
     up,
+    type LabHostName,
     type LabHosts,
 } from "./lab";
 import { DIRECTOR, REAL_SERVERS, VIP, applySeed000, undoSeed000 } from "./seed-000-dr";
@@ -89,6 +90,21 @@ describe("lab", () => {
             expect((await onHostOk(name, "hostname")).trim()).toBe(name);
             expect(await onHostOk(name, "ip -4 -o addr show dev ens33")).toContain(`${EXPECTED_ADDRESSES[name]}/24`);
         }
+    });
+
+    it("has seed 001's NAT topology: a private network the client reaches only through director1", async () => {
+        const seed001 = { director1: "172.16.0.10/16", rs1: "172.16.0.45/16", rs2: "172.16.0.55/16" } as const;
+        for (const [name, addr] of Object.entries(seed001)) {
+            expect(await onHostOk(name as LabHostName, "ip -4 -o addr show dev ens34")).toContain(`inet ${addr} `);
+            expect(hosts.hosts.find((h) => h.name === name)?.privateAddress).toBe(addr.split("/")[0]);
+        }
+        expect(await onHostOk("director1", "ip -4 -o addr show dev ens33")).toContain("inet 192.168.0.10/24 ");
+        for (const name of ["director2", "rs3"] as const) expect(await onHostOk(name, "ls /sys/class/net")).not.toContain("ens34");
+        expect((await onHostOk("rs1", "timeout 3 bash -c 'exec 3<>/dev/tcp/172.16.0.10/22' && echo reached")).trim()).toBe("reached");
+        expect((await asClient(["bash", "-c", "exec 3<>/dev/tcp/192.168.0.10/22 && echo reached"])).stdout.trim()).toBe("reached");
+        const privateFromClient = await asClient(["bash", "-c", "exec 3<>/dev/tcp/172.16.0.45/80"]);
+        expect(privateFromClient.code).not.toBe(0);
+        expect(privateFromClient.stderr).toContain("Network is unreachable");
     });
 
     it("refuses a host whose key is not the pinned one (StrictHostKeyChecking=yes)", async () => {

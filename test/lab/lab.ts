@@ -19,6 +19,10 @@ export interface LabHost {
     name: LabHostName;
     role: "director" | "realserver";
     address: string;
+    /** Seed 001's private network (172.16.0.0/16, on ens34), for hosts that have it. */
+    privateAddress?: string;
+    /** Seed 001's public network (192.168.0.0/24, a second address on ens33). */
+    publicAddress?: string;
     port: number;
     user: string;
     privateKeyPath: string;
@@ -36,7 +40,9 @@ export interface LabHosts {
     subnet: string;
     vip: string;
     interface: string;
-    client: { address: string; command: string[] };
+    client: { address: string; publicAddress: string; command: string[] };
+    publicSubnet: string;
+    privateSubnet: string;
     privateKeyPath: string;
     knownHostsPath: string;
     sshConfigPath: string;
@@ -87,6 +93,13 @@ export const asClient = (argv: string[]): Promise<RunResult> => lab(["client", "
 export async function clientGet(address: string, port = 80, timeoutSeconds = 3): Promise<string | null> {
     const r = await asClient(["curl", "-sS", "--max-time", String(timeoutSeconds), `http://${address}:${port}/`]);
     return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** `n` HTTP GETs from the client in one loop (one process, not n): each answer's body, "FAILED" for a failed request. */
+export async function clientGetMany(address: string, n: number, port = 80, timeoutSeconds = 3): Promise<string[]> {
+    const loop = `for i in $(seq 1 ${n}); do curl -s --max-time ${timeoutSeconds} http://${address}:${port}/ || echo FAILED; done`;
+    const r = await asClient(["sh", "-c", loop]);
+    return r.stdout.split("\n").filter((l) => l !== "");
 }
 
 // Fault hooks: each resolves when done (start/restart/reboot: when SSH answers again).
