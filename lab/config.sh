@@ -13,6 +13,11 @@ LAB_PREFIX_LEN=24
 LAB_CLIENT_ADDR=$LAB_SUBNET_PREFIX.250
 LAB_VIP=$LAB_SUBNET_PREFIX.100   # documented only: the lab never assigns it
 
+# IPv6 on the main bridge (a ULA prefix): every host at fd13::<octet>, the client at fd13::250.
+LAB_V6_PREFIX=fd13:
+LAB_V6_PREFIX_LEN=64
+LAB_V6_CLIENT_ADDR=${LAB_V6_PREFIX}:250
+
 # Seed 001's NAT topology beside the DR lab. Public side: 192.168.0.0/24 on the same bridge,
 # where the client (the namespace) has .250 and director1 its public address. Private side:
 # 172.16.0.0/16 on a second bridge that the namespace has no address on, so the client can
@@ -46,7 +51,7 @@ LAB_HOSTS=(
 
 lab_host_names() { local h; for h in "${LAB_HOSTS[@]}"; do echo "${h%% *}"; done; }
 
-# Sets host_name, host_addr, host_role, host_mac, host_tap for one host, and host_private,
+# Sets host_name, host_addr, host_addr6, host_role, host_mac, host_tap for one host, and host_private,
 # host_mac2, host_tap2 (empty without a private NIC) and host_public (empty without one);
 # fails if unknown.
 lab_host() {
@@ -56,6 +61,7 @@ lab_host() {
         if [ "$name" = "$1" ]; then
             host_name=$name
             host_addr=$LAB_SUBNET_PREFIX.$octet
+            host_addr6=${LAB_V6_PREFIX}:$octet
             host_role=$role
             host_mac=$(printf '52:54:00:13:00:%02x' "$octet")
             host_tap=tap-$name

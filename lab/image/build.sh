@@ -40,7 +40,18 @@ cp "$here/no-initramfs/control" "$work/pkg/DEBIAN/control"
 dpkg-deb --build "$work/pkg" "$work/lab-no-initramfs.deb" >/dev/null
 
 suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-packages=$(grep -v '^\s*#' "$here/packages.txt" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
+# The newer kernel from <suite>-backports, on the same mirror as the machine's own sources,
+# when that mirror serves it; else the suite's own kernel (the README says what that lacks).
+mirrors=("$(apt_sources)")
+kernel_suite=$suite
+debian_uri=$(awk '/^URIs:/ && !/security/ { print $2; exit } $1 == "deb" && !/security/ { print $2; exit }' "$(apt_sources)")
+if [ -n "$debian_uri" ] && curl -sf --max-time 20 -o /dev/null "$debian_uri/dists/$suite-backports/Release"; then
+    mirrors+=("deb $debian_uri $suite-backports main")
+    kernel_suite=$suite-backports
+else
+    echo "lab image: $suite-backports is not served by the mirror; using $suite's kernel" >&2
+fi
+packages=$(grep -v '^\s*#' "$here/packages.txt" | sed "s|/backports\$|/$kernel_suite|; s|/$suite\$||" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
 module_excludes=()
 while read -r dir; do
     module_excludes+=("--dpkgopt=path-exclude=/lib/modules/*/kernel/$dir/*")
@@ -57,7 +68,7 @@ mmdebstrap --variant=minbase --mode=root \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
     --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
     --customize-hook="bash '$here/customize.sh' \"\$1\"" \
-    "$suite" "$work/tree" "$(apt_sources)" >&2
+    "$suite" "$work/tree" "${mirrors[@]}" >&2
 
 mv "$work/tree/boot/lab/"* "$work/out/"
 rmdir "$work/tree/boot/lab"

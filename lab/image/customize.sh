@@ -13,7 +13,7 @@ rm -f "$root"/etc/ssh/ssh_host_*
 # The product installs LVS configuration itself: keepalived is installed but not started at
 # boot, and nothing loads ip_vs (the ipvsadm init script does only when AUTO=true).
 chroot "$root" systemctl disable keepalived.service
-chroot "$root" systemctl enable lab-boot.service lab-http@80.service lab-http@3306.service
+chroot "$root" systemctl enable lab-boot.service lab-http@80.service lab-http@3306.service lab-http@8080.service lab-udp@53.service
 
 # Units that cost boot time under TCG (every fork is slow there) and do nothing useful in a
 # throwaway lab VM: timers, gettys, logind (no dbus), first-boot and utmp bookkeeping, module

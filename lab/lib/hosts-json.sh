@@ -14,7 +14,7 @@ hosts_json_write() {
         printf '  "subnet": "%s.0/%s",\n' "$LAB_SUBNET_PREFIX" "$LAB_PREFIX_LEN"
         printf '  "vip": "%s",\n' "$LAB_VIP"
         printf '  "interface": "ens33",\n'
-        printf '  "client": { "address": "%s", "publicAddress": "%s", "command": ["ip", "netns", "exec", "%s"] },\n' "$LAB_CLIENT_ADDR" "$LAB_PUBLIC_CLIENT_ADDR" "$LAB_NETNS"
+        printf '  "client": { "address": "%s", "publicAddress": "%s", "address6": "%s", "command": ["ip", "netns", "exec", "%s"] },\n' "$LAB_CLIENT_ADDR" "$LAB_PUBLIC_CLIENT_ADDR" "$LAB_V6_CLIENT_ADDR" "$LAB_NETNS"
         printf '  "publicSubnet": "%s.0/%s",\n' "$LAB_PUBLIC_PREFIX" "$LAB_PUBLIC_PREFIX_LEN"
         printf '  "privateSubnet": "%s/%s",\n' "$LAB_PRIVATE_SUBNET" "$LAB_PRIVATE_PREFIX_LEN"
         printf '  "privateKeyPath": "%s",\n' "$(lab_client_key)"
@@ -29,6 +29,7 @@ hosts_json_write() {
             printf '      "name": "%s",\n' "$name"
             printf '      "role": "%s",\n' "$host_role"
             printf '      "address": "%s",\n' "$host_addr"
+            printf '      "address6": "%s",\n' "$host_addr6"
             [ -z "$host_private" ] || printf '      "privateAddress": "%s",\n' "$host_private"
             [ -z "$host_public" ] || printf '      "publicAddress": "%s",\n' "$host_public"
             printf '      "port": 22,\n'

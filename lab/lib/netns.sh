@@ -17,6 +17,7 @@ netns_ensure() {
     ip -n "$LAB_NETNS" link set "$LAB_BRIDGE" address 52:54:00:13:00:fa up
     ip -n "$LAB_NETNS" addr replace "$LAB_CLIENT_ADDR/$LAB_PREFIX_LEN" dev "$LAB_BRIDGE"
     ip -n "$LAB_NETNS" addr replace "$LAB_PUBLIC_CLIENT_ADDR/$LAB_PUBLIC_PREFIX_LEN" dev "$LAB_BRIDGE"
+    ip -n "$LAB_NETNS" -6 addr replace "$LAB_V6_CLIENT_ADDR/$LAB_V6_PREFIX_LEN" dev "$LAB_BRIDGE" nodad
     # The private network's switch: no address here, so the client has no route into it.
     if ! ip -n "$LAB_NETNS" link show "$LAB_PRIVATE_BRIDGE" >/dev/null 2>&1; then
         ip -n "$LAB_NETNS" link add "$LAB_PRIVATE_BRIDGE" type bridge

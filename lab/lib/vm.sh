@@ -107,7 +107,7 @@ vm_start() {
         -machine "${LAB_MACHINE:-pc}" -accel "$accel" -cpu "${LAB_CPU:-$cpu}" -smp 1 -m "$LAB_VM_MEMORY_MB" \
         -nodefaults -no-user-config -display none \
         -kernel "$(vm_kernel "$image")" -initrd "$image/initrd.img" \
-        -append "console=ttyS0 root=/dev/vda rw quiet lvs.addr=$host_addr/$LAB_PREFIX_LEN lvs.hostname=$name lvs.role=$host_role$append2 $LAB_KERNEL_ARGS ${LAB_EXTRA_APPEND:-}" \
+        -append "console=ttyS0 root=/dev/vda rw quiet lvs.addr=$host_addr/$LAB_PREFIX_LEN lvs.addr6=$host_addr6/$LAB_V6_PREFIX_LEN lvs.hostname=$name lvs.role=$host_role$append2 $LAB_KERNEL_ARGS ${LAB_EXTRA_APPEND:-}" \
         -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2" \
         -netdev "tap,id=net0,ifname=$host_tap,script=no,downscript=no" \
         -device "virtio-net-pci,netdev=net0,mac=$host_mac" \

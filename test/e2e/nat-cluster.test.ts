@@ -6,7 +6,7 @@
  * forwards and rewrites them. rr, then wrr 3:1 in place, then a port map to 8080, and a destroy
  * that puts ip_forward and the real servers' routes back.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { clientGetMany, onHostOk, readLabHosts, up } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
 import { labStackHosts } from "./support/lab-stack";
@@ -59,16 +59,10 @@ const before: Record<string, string> = {};
 describe.sequential("seed 001: LVS-NAT with the real engine", () => {
     beforeAll(async () => {
         await up();
-        // The lab's web servers answer on 80 and 3306; the port map needs 8080 too.
-        for (const rs of ["rs1", "rs2"] as const) await onHostOk(rs, "systemctl start lab-http@8080.service");
         before.forward = (await onHostOk("director1", "sysctl -n net.ipv4.ip_forward")).trim();
         for (const rs of ["rs1", "rs2"] as const) before[rs] = await onHostOk(rs, "ip -4 route show default");
         writeNatStack({ scheduler: "rr", weights: [1, 1], port: 80 });
         await freshStack(STACK);
-    });
-
-    afterAll(async () => {
-        for (const rs of ["rs1", "rs2"] as const) await onHostOk(rs, "systemctl stop lab-http@8080.service");
     });
 
     it("the client cannot reach the private network except through the director", async () => {

@@ -19,6 +19,8 @@ export interface LabHost {
     name: LabHostName;
     role: "director" | "realserver";
     address: string;
+    /** The host's IPv6 address on ens33 (fd13::<octet>). */
+    address6: string;
     /** Seed 001's private network (172.16.0.0/16, on ens34), for hosts that have it. */
     privateAddress?: string;
     /** Seed 001's public network (192.168.0.0/24, a second address on ens33). */
@@ -40,7 +42,7 @@ export interface LabHosts {
     subnet: string;
     vip: string;
     interface: string;
-    client: { address: string; publicAddress: string; command: string[] };
+    client: { address: string; publicAddress: string; address6: string; command: string[] };
     publicSubnet: string;
     privateSubnet: string;
     privateKeyPath: string;
