@@ -28,17 +28,19 @@ const STAGED = `${MARKS_FILE}.new`;
 
 /** A group's rules in config order (service, mark, then IPv4 before IPv6): one rule per mark and family. */
 export function groupMarks(group: VipGroupSpec): MarkRule[] {
-    return group.services.flatMap((svc) =>
-        svc.fwmark === undefined
-            ? []
-            : (svc.marks ?? []).flatMap((m) => {
-                  const vips = markVips(group.vips, m).sort(compareAddresses);
-                  const ports = m.ports.map(portRangeOf).filter((r): r is PortRange => typeof r !== "string").sort((a, b) => a.lo - b.lo);
-                  return (["inet", "inet6"] as const)
-                      .map((family) => ({ mark: svc.fwmark as number, family, protocol: m.protocol, vips: vips.filter((v) => familyOf(v) === family), ports }))
-                      .filter((r) => r.vips.length > 0);
-              }),
-    );
+    const rules: MarkRule[] = [];
+    for (const { fwmark, marks = [] } of group.services) {
+        if (fwmark === undefined) continue;
+        for (const m of marks) {
+            const vips = markVips(group.vips, m).sort(compareAddresses);
+            const ports = m.ports.map(portRangeOf).filter((r): r is PortRange => typeof r !== "string").sort((a, b) => a.lo - b.lo);
+            for (const family of ["inet", "inet6"] as const) {
+                const own = vips.filter((v) => familyOf(v) === family);
+                if (own.length > 0) rules.push({ mark: fwmark, family, protocol: m.protocol, vips: own, ports });
+            }
+        }
+    }
+    return rules;
 }
 
 /** nft's notation for one value or an anonymous set of them. */
