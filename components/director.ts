@@ -56,6 +56,7 @@ export class Director extends pulumi.ComponentResource {
         const prefix = `${name}-director`;
         const [install, sysctl] = chain(prefix, host, [steps.install, steps.sysctl], { parent: this });
         const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: [sysctl] }));
+        const marks = steps.marks ? [stepCommand(prefix, host, steps.marks, { parent: this, dependsOn: [install] })] : [];
         // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
         this.table = parsed.healthChecks
             ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups), this.model.ruleset, { parent: this, dependsOn: [sysctl] })
@@ -64,7 +65,7 @@ export class Director extends pulumi.ComponentResource {
                   { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: parsed.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
                   { parent: this, dependsOn: [install] },
               );
-        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, this.table] });
+        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, ...marks, this.table] });
         this.entries = this.table.entries;
         this.registerOutputs({ entries: this.entries });
     }

@@ -3,7 +3,8 @@
  * master; on both nodes keepalived builds the ipvs table from virtual_server blocks and
  * health-checks the real servers. Each node's IpvsTable (manager "keepalived") lists in the
  * preview exactly which entries keepalived will add, change or remove, and waits on apply
- * until the live table matches.
+ * until the live table matches. Both nodes load the marks of fwmark services (either may be
+ * master), with a boot unit that loads them again.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { haPairSchema, type HaPairSpec } from "./schema/ha-pair";
@@ -11,7 +12,7 @@ import { parseOrThrow } from "./schema/parse";
 import { haPairNodes, type HaNode } from "./core/keepalived/render-ha-pair";
 import type { IpvsTable } from "./providers/ipvs-table";
 import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
-import { chain } from "./parts/host-steps";
+import { chain, stepCommand } from "./parts/host-steps";
 import { keepalivedTable } from "./parts/keepalived-table";
 import type { VipGroup } from "./vip-group";
 
@@ -72,7 +73,11 @@ export class HaPair extends pulumi.ComponentResource {
         const tables: Record<string, IpvsTable> = {};
         this.nodes.forEach((node, i) => {
             const prefix = `${name}-${node.host}`;
-            const [, sysctl] = chain(prefix, hosts[i], [node.steps.install, node.steps.sysctl], { parent: this });
+            const [install, sysctl] = chain(prefix, hosts[i], [node.steps.install, node.steps.sysctl], { parent: this });
+            if (node.steps.marks) {
+                const marks = stepCommand(prefix, hosts[i], node.steps.marks, { parent: this, dependsOn: [install] });
+                if (node.steps.boot) stepCommand(prefix, hosts[i], node.steps.boot, { parent: this, dependsOn: [marks] });
+            }
             tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl], secretConfig: parsed.authentication !== undefined });
         });
         this.tables = tables;

@@ -9,6 +9,7 @@ import { vipGroupSchema, persistenceNetmaskFits } from "./vip-group";
 import { directorSchema } from "./director";
 import { realServerSchema } from "./real-server";
 import { haPairSchema } from "./ha-pair";
+import { markClaims, overlaps } from "./marks";
 import { parseOrThrow } from "./parse";
 import { ipv4NetmaskOfPrefix } from "../base/netmask";
 import { familyLabel, familyOf, formatAddrPort } from "../base/address";
@@ -79,7 +80,9 @@ function checkReferences(c: ClusterSpec, ctx: z.RefinementCtx): void {
     });
     checkHaPairsApart(c, issue);
     checkNatGateways(c, issue);
-    checkServedVips(c, ownersOf(c), issue);
+    const owners = ownersOf(c);
+    checkServedVips(c, owners, issue);
+    checkMarksPerOwner(c, owners, issue);
 }
 
 /** Who serves each VipGroup: the label for messages, the owner's own addresses, and whether keepalived builds its table. */
@@ -185,6 +188,20 @@ function checkServedVips(c: ClusterSpec, owners: Map<string, Owner>, issue: Issu
             });
         });
     });
+}
+
+/** A mark must not claim what another group on the same director claims (the group's own overlaps are its schema's). */
+function checkMarksPerOwner(c: ClusterSpec, owners: Map<string, Owner>, issue: Issue): void {
+    const groupsOf = new Map<Owner, number[]>();
+    c.vipGroups.forEach((g, gi) => {
+        const owner = owners.get(g.name);
+        if (owner) groupsOf.set(owner, [...(groupsOf.get(owner) ?? []), gi]);
+    });
+    for (const [owner, gis] of groupsOf) {
+        const claims = gis.flatMap((gi) => markClaims(c.vipGroups[gi], gi));
+        const where = (claim: { group: number; service: number }) => `vipGroups[${claim.group}].services[${claim.service}], which ${owner.label} serves too`;
+        for (const o of overlaps(claims, where, (a, b) => a.group !== b.group)) issue(["vipGroups", o.claim.group, ...o.claim.path], o.message);
+    }
 }
 
 function vipCount(c: ClusterSpec, groups: string[]): number {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ipAddress, objectName, port, printable } from "./common";
 import { healthCheckSchema } from "./health-check";
+import { checkGroupMarks, markSchema } from "./marks";
 import { familyOf, unusableAsVip } from "../base/address";
 import { ipv4PrefixOf } from "../base/netmask";
 
@@ -65,6 +66,8 @@ export const serviceSchema = z.strictObject({
     port: z.number().int().min(0, "must be 0..65535").max(65535, "must be 0..65535").optional(),
     /** Firewall mark service (-f), 1..4294967295. */
     fwmark: z.number().int().min(1).max(4294967295).optional(),
+    /** fwmark services only: the packets the director marks for this service. Default none (marked elsewhere). */
+    marks: z.array(markSchema).min(1, "must list at least one mark. Fix: add one, or remove marks.").optional(),
     /** Default wlc, as ipvsadm. */
     scheduler: z.enum(SCHEDULERS).default("wlc"),
     schedulerFlags: z.array(z.string()).default([]),
@@ -104,6 +107,7 @@ export const vipGroupSchema = z
                 ctx.addIssue({ code: "custom", path: ["services", i], message: `duplicates services[${first}] (${id}). Fix: merge the two into one service.` });
             } else serviceSeen.set(id, i);
         });
+        checkGroupMarks(group, ctx);
     });
 
 type ServiceInput = z.infer<typeof serviceSchema>;

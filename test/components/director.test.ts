@@ -73,6 +73,22 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
     });
 });
 
+describe("a director whose fwmark service marks its packets", () => {
+    it("gets a marks step carrying the nft rules, and nothing of nftables without marks", async () => {
+        const c = clusterOf("seed-000");
+        c.vipGroups[0].services[0] = { fwmark: 1, persistence: { timeout: 300 }, marks: [{ protocol: "tcp", ports: [80, 443] }], realServers: [{ host: "rs1" }, { host: "rs2" }] };
+        const rs = await runUnderMocks(() => void buildCluster(parseCluster(c), pulumi.secret(KEY)), true);
+        const marks = reveal(byName(rs, "director1-director-marks").inputs);
+        expect(marks.create).toContain("ip daddr 192.168.13.100 tcp dport { 80, 443 } meta mark set 1");
+        expect(marks.update).toBe(marks.create);
+        expect(marks.delete).toContain("nft delete table inet pulumi_lvs");
+        expect(reveal(byName(rs, "director1-director-boot").inputs).create).toContain("nft -f /etc/pulumi-lvs/marks.nft");
+        expect(reveal(byName(rs, "director1-director-ipvs").inputs).entries).toMatchObject({ "-A -f 1": "-s wlc -p 300" });
+        const plain = await seed000(true);
+        expect(plain.map((r) => r.name)).not.toContain("director1-director-marks");
+    });
+});
+
 describe("step runner", () => {
     it("uses @pulumi/command remote.Command, with the pinned host key, when asked to", async () => {
         const rs = await runUnderMocks(() => {

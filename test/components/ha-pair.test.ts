@@ -150,6 +150,22 @@ describe.each([true, false])("HaPair for seed 002 (dryRun=%s)", (dryRun) => {
     });
 });
 
+describe("HaPair with a fwmark service that marks its packets", () => {
+    it("loads the marks on both nodes (either may be master) after install, with a boot unit after them", async () => {
+        const { rs, rec, pair } = await seed002(true, (c) => {
+            c.vipGroups[0].services[0] = { fwmark: 1, persistence: { timeout: 300 }, marks: [{ protocol: "tcp", ports: [80, 443] }], healthCheck: { type: "tcp", connectPort: 80 }, realServers: [{ host: "rs1" }, { host: "rs2" }] };
+        });
+        for (const host of ["director1", "director2"]) {
+            const n = (s: string) => `web-ha-${host}-${s}`;
+            expect(rec.deps(n("marks"))).toEqual([n("install")]);
+            expect(rec.deps(n("boot"))).toEqual([n("marks")]);
+            expect(rec.parentOf(n("marks"))).toBe(pair);
+            expect(byName(rs, n("marks")).inputs.create).toContain("ip daddr 192.168.13.100 tcp dport { 80, 443 } meta mark set 1");
+            expect(byName(rs, n("boot")).inputs.create).toContain("nft -f /etc/pulumi-lvs/marks.nft");
+        }
+    });
+});
+
 describe("HaPair validation and API", () => {
     const g = () => new VipGroup("web", { spec: { name: "web", vips: ["192.168.13.100"], services: [{ protocol: "tcp", port: 80, realServers: [{ address: "192.168.13.112" }] }] } });
     const node = (name: string, address: string, priority: number) => ({ host: { name, spec: { address, ssh: { insecureSkipHostKeyCheck: true } }, privateKey: KEY }, priority });

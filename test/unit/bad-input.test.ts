@@ -54,6 +54,19 @@ function twoPairs(c: Cluster, tweak: (second: Cluster) => void): void {
     c.haPairs = [{ name: "a", virtualRouterId: 1, vipGroups: ["web"], nodes: [{ host: "d2", priority: 100 }, { host: "d3", priority: 90 }] }, second];
 }
 
+/** Service `i` of the first group becomes fwmark `fwmark` (persistent, rs1 and rs2) marking `marks`. */
+function fwmarkService(c: Cluster, marks: unknown, fwmark = 1, i = 0): void {
+    c.vipGroups[0].services[i] = { fwmark, scheduler: "rr", persistence: { timeout: 300 }, marks, realServers: [{ host: "rs1" }, { host: "rs2" }] };
+}
+
+/** The first group gets a second VIP and a fwmark service (mark 1, tcp 80) beside its tcp 80 port service. */
+function markBesidePortService(c: Cluster, marks: unknown): void {
+    c.vipGroups[0].vips.push("192.168.13.101");
+    fwmarkService(c, marks, 1, 1);
+}
+
+const MARKS = "cluster.vipGroups[0].services[0].marks[0]";
+
 const refused: [string, (c: Cluster) => void, string, RegExp][] = [
     ["a lower threshold with no upper one (the kernel: Numerical result out of range)", (c) => (svc(c).realServers[0].lowerThreshold = 5), "cluster.vipGroups[0].services[0].realServers[0].lowerThreshold", /needs an upperThreshold/],
     ["persistence above 31 days", (c) => (svc(c).persistence = { timeout: 2678401 }), "cluster.vipGroups[0].services[0].persistence.timeout", /1\.\.2678400 seconds/],
@@ -172,6 +185,59 @@ const refused: [string, (c: Cluster) => void, string, RegExp][] = [
     ["a misspelt field", (c) => (c.directors[0].interfce = "ens33"), "cluster.directors[0]", /Unrecognized key: "interfce"\. Fix: remove it, or correct its spelling/],
     ["a scheduler that does not exist", (c) => (svc(c).scheduler = "roundrobin"), "cluster.vipGroups[0].services[0].scheduler", /Fix: use one of "rr", "wrr"/],
     ["a director naming a VipGroup that does not exist", (c) => (c.directors[0].vipGroups = ["nope"]), "cluster.directors[0].vipGroups[0]", /not defined/],
+    // Marks of fwmark services (issue 11): every packet a director marks belongs to one service.
+    ["marks on a port service", (c) => (svc(c).marks = [{ protocol: "tcp", ports: [80] }]), "cluster.vipGroups[0].services[0].marks", /only applies to a fwmark service.*Fix: give the service a fwmark/],
+    ["an empty list of marks", (c) => fwmarkService(c, []), "cluster.vipGroups[0].services[0].marks", /at least one mark/],
+    ["a mark with no ports", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [] }]), `${MARKS}.ports`, /at least one port/],
+    ["a mark on a protocol IPVS does not serve", (c) => fwmarkService(c, [{ protocol: "icmp", ports: [80] }]), `${MARKS}.protocol`, /Fix: use one of "tcp", "udp", "sctp"/],
+    ["a marked port above 65535", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [70000] }]), `${MARKS}.ports[0]`, /70000 is not a port 1\.\.65535/],
+    ["a marked port 0", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [0] }]), `${MARKS}.ports[0]`, /0 is not a port 1\.\.65535/],
+    ["a marked range upside down", (c) => fwmarkService(c, [{ protocol: "udp", ports: ["10100-10000"] }]), `${MARKS}.ports[0]`, /lo must be below hi/],
+    ["a marked range of one port", (c) => fwmarkService(c, [{ protocol: "udp", ports: ["80-80"] }]), `${MARKS}.ports[0]`, /one port is written as a number/],
+    ["a marked range past 65535", (c) => fwmarkService(c, [{ protocol: "udp", ports: ["60000-70000"] }]), `${MARKS}.ports[0]`, /outside 1\.\.65535/],
+    ["a marked port by service name", (c) => fwmarkService(c, [{ protocol: "tcp", ports: ["http"] }]), `${MARKS}.ports[0]`, /"http" is neither a port number nor a range/],
+    ["a marked port that is neither number nor string", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [true] }]), `${MARKS}.ports[0]`, /must be a port number or a "lo-hi" range string/],
+    ["a mark on a VIP of no group of ours", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [80], vips: ["192.168.13.200"] }]), `${MARKS}.vips[0]`, /not one of this group's VIPs \(192\.168\.13\.100\)/],
+    ["a mark listing one VIP twice", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [80], vips: ["192.168.13.100", "192.168.13.100"] }]), `${MARKS}.vips[1]`, /listed twice/],
+    ["one port marked twice by one service", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [80, "79-81"] }]), `${MARKS}.ports[1]`, /tcp 192\.168\.13\.100:80 is marked twice by this service \(also at marks\[0\]\.ports\[0\]\)/],
+    [
+        "one port marked by two fwmark services of a group (the later rule would win silently)",
+        (c) => {
+            fwmarkService(c, [{ protocol: "tcp", ports: [80, 443] }], 1);
+            fwmarkService(c, [{ protocol: "tcp", ports: ["440-450"] }], 2, 1);
+        },
+        "cluster.vipGroups[0].services[1].marks[0].ports[0]",
+        /tcp 192\.168\.13\.100:443 is also marked by services\[0\] \(fwmark 1\): a packet carries one mark, so the later rule would win silently/,
+    ],
+    [
+        "a marked port that a port service of the group serves",
+        (c) => markBesidePortService(c, [{ protocol: "tcp", ports: [80, 443], vips: ["192.168.13.101"] }]),
+        "cluster.vipGroups[0].services[1].marks[0].ports[0]",
+        /tcp 192\.168\.13\.101:80 is also the port service services\[0\]: the kernel looks a marked packet up by its mark first/,
+    ],
+    [
+        "a marked range over a port service of another group on the same director",
+        (c) => {
+            secondGroup(c, "192.168.13.100", 8080);
+            c.directors[0].vipGroups.push("web2");
+            fwmarkService(c, [{ protocol: "tcp", ports: ["8000-8099"] }]);
+        },
+        "cluster.vipGroups[0].services[0].marks[0].ports[0]",
+        /tcp 192\.168\.13\.100:8080 is also the port service vipGroups\[1\]\.services\[0\], which directors\[0\] \(director1\) serves too/,
+    ],
+    [
+        "overlapping marks of two groups on one HaPair",
+        (c) => {
+            twoPairs(c, () => undefined);
+            c.haPairs = [{ ...c.haPairs[0], vipGroups: ["web", "web2"] }];
+            fwmarkService(c, [{ protocol: "udp", ports: ["10000-10100"] }], 1);
+            const web2 = c.vipGroups[1];
+            web2.vips = ["192.168.13.100"];
+            web2.services[0] = { fwmark: 2, marks: [{ protocol: "udp", ports: ["10050-10200"] }], realServers: [{ host: "rs1" }] };
+        },
+        "cluster.vipGroups[1].services[0].marks[0].ports[0]",
+        /udp 192\.168\.13\.100 ports 10050-10100 is also marked by vipGroups\[0\]\.services\[0\], which haPairs\[0\] \(a\) serves too \(fwmark 1\)/,
+    ],
 ];
 
 describe("the bad-input catalogue", () => {
@@ -216,6 +282,33 @@ const accepted: [string, (c: Cluster) => void][] = [
     ["a NAT real server on the director's own address, on the service port", (c) => svc(c).realServers.push({ address: "192.168.13.111", forwarding: "nat" })],
     ["an ssh.host that is a DNS name with digits", (c) => (c.hosts.rs1.ssh.host = "rs1.dc2.example")],
     ["an ssh.host that is a plain dotted quad", (c) => (c.hosts.rs1.ssh.host = "10.20.30.40")],
+    ["a persistent fwmark service marking tcp 80 and 443 (one client, one real server, both ports)", (c) => fwmarkService(c, [{ protocol: "tcp", ports: [80, 443] }])],
+    ["a fwmark service marking a udp range and an sctp port", (c) => fwmarkService(c, [{ protocol: "udp", ports: ["10000-10100"] }, { protocol: "sctp", ports: [3868] }])],
+    ["a fwmark service with no marks (marked by the operator's own rules)", (c) => (c.vipGroups[0].services[0] = { fwmark: 1, realServers: [{ host: "rs1" }] })],
+    ["one port marked for two VIPs by two fwmark services", (c) => {
+        c.vipGroups[0].vips.push("192.168.13.101");
+        fwmarkService(c, [{ protocol: "tcp", ports: [80], vips: ["192.168.13.100"] }], 1);
+        fwmarkService(c, [{ protocol: "tcp", ports: [80], vips: ["192.168.13.101"] }], 2, 1);
+    }],
+    ["tcp and udp of one port marked by two fwmark services", (c) => {
+        fwmarkService(c, [{ protocol: "tcp", ports: [53] }], 1);
+        fwmarkService(c, [{ protocol: "udp", ports: [53] }], 2, 1);
+    }],
+    ["a marked port beside a port service's own", (c) => markBesidePortService(c, [{ protocol: "tcp", ports: ["81-89", 443] }, { protocol: "udp", ports: [80] }])],
+    ["a marked port beside a port-0 service (the kernel tries port 0 last)", (c) => {
+        Object.assign(svc(c), { port: 0, persistence: { timeout: 300 } });
+        fwmarkService(c, [{ protocol: "tcp", ports: [443] }], 1, 1);
+    }],
+    ["a marked port on a VIP of another director", (c) => {
+        host(c, "d2", "192.168.13.120");
+        secondGroup(c, "192.168.13.101", 80);
+        c.directors.push({ host: "d2", vipGroups: ["web2"] });
+        fwmarkService(c, [{ protocol: "tcp", ports: [80] }]);
+    }],
+    ["marks on a group of IPv4 and IPv6 VIPs", (c) => {
+        c.vipGroups[0].vips.push("2001:db8::100");
+        fwmarkService(c, [{ protocol: "tcp", ports: [80, 443] }, { protocol: "udp", ports: [53], vips: ["2001:db8::100"] }]);
+    }],
 ];
 
 describe("near misses stay accepted", () => {

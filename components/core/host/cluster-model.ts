@@ -7,6 +7,7 @@ import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestS
 import { normalizeRuleset, serviceId } from "../ipvs/ipvs-model";
 import { canonicalAddress } from "../../base/address";
 import { familyOf, type Family } from "../../base/address";
+import { groupMarks, type MarkRule } from "./render-fwmark";
 
 /** One VIP address on an interface, with its alias label (IPv6 addresses carry no label). */
 export interface VipAlias {
@@ -36,6 +37,8 @@ export interface DirectorModel {
     ruleset: Ruleset;
     /** NAT pools need forwarding on the director. */
     ipForward: boolean;
+    /** What the director marks for its fwmark services; empty when nothing. */
+    marks: MarkRule[];
 }
 
 /** Host name -> address, to resolve pool members given by host name. */
@@ -54,6 +57,8 @@ export interface GroupView {
     ruleset: Ruleset;
     /** keepalived settings keyed by service id (serviceId, e.g. "-t 192.168.13.100:80"). Absent means none. */
     checks?: Record<string, ServiceChecks>;
+    /** Packets the group's fwmark services mark. Absent means none. */
+    marks?: MarkRule[];
 }
 
 /** Resolves a pool member to its address. Schema checks guarantee the host exists. */
@@ -136,7 +141,7 @@ export function groupChecks(group: VipGroupSpec): Record<string, ServiceChecks> 
 }
 
 export function groupView(hosts: AddressBook, group: VipGroupSpec): GroupView {
-    return { name: group.name, vips: [...group.vips], ruleset: groupRuleset(hosts, group), checks: groupChecks(group) };
+    return { name: group.name, vips: [...group.vips], ruleset: groupRuleset(hosts, group), checks: groupChecks(group), marks: groupMarks(group) };
 }
 
 /** Union of the groups' keepalived settings (service ids are unique across groups served together). */
@@ -171,6 +176,7 @@ export function directorModel(host: string, address: string, iface: string, alia
         vips: directorAliases(vipsOf(groups), iface, aliasStart),
         ruleset,
         ipForward: ruleset.services.some((s) => s.dests.some((d) => d.settings.forwarding === "nat")),
+        marks: groups.flatMap((g) => g.marks ?? []),
     };
 }
 

@@ -4,13 +4,22 @@
  */
 import { CONFIG_DIR, HostStep, script, writeFile } from "./host-step";
 
-export function bootStep(role: "director" | "realserver", lines: string[], after = "network-online.target"): HostStep {
+export interface BootOptions {
+    /** Default network-online.target. */
+    after?: string;
+    /** What the unit restores, for its Description. Default the role's VIPs (and a director's ipvs rules). */
+    holds?: string;
+}
+
+export function bootStep(role: "director" | "realserver", lines: string[], opts: BootOptions = {}): HostStep {
+    const after = opts.after ?? "network-online.target";
+    const holds = opts.holds ?? `VIPs${role === "director" ? ", ipvs rules" : ""}`;
     const unit = `pulumi-lvs-${role}.service`;
     const unitPath = `/etc/systemd/system/${unit}`;
     const bootScript = `${CONFIG_DIR}/${role}-boot.sh`;
     const unitText = [
         "[Unit]",
-        `Description=pulumi-lvs ${role} state (VIPs${role === "director" ? ", ipvs rules" : ""})`,
+        `Description=pulumi-lvs ${role} state (${holds})`,
         `After=${after} systemd-sysctl.service`,
         `Wants=${after}`,
         "",

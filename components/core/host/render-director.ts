@@ -10,6 +10,7 @@ import { shellCommand } from "../../base/shell-quote";
 import { sysctlKey, sysctlStep } from "./render-sysctl";
 import { vipAddArgv, vipStep } from "./render-vip";
 import { bootStep } from "./render-boot";
+import { LOAD_MARKS_AT_BOOT, marksStep } from "./render-fwmark";
 
 /** Where IpvsTable saves the entries it owns, in `ipvsadm -R` form, for the boot unit. */
 export const OWNED_RULES_FILE = `${STATE_DIR}/ipvs.rules`;
@@ -40,6 +41,8 @@ export function installStep(packages: { command: string; pkg: string }[], module
 export interface DirectorSteps {
     install: HostStep;
     sysctl: HostStep;
+    /** Only when a fwmark service declares marks: a stack without any leaves nftables alone. */
+    marks?: HostStep;
     vips: HostStep[];
     boot: HostStep;
 }
@@ -52,14 +55,19 @@ export function directorSteps(m: DirectorModel): DirectorSteps {
         [vs("expire_quiescent_template"), 1],
     ];
     if (m.ipForward) settings.push([sysctlKey("net", "ipv4", "ip_forward"), 1]);
-    return {
-        install: installStep([{ command: "ipvsadm", pkg: "ipvsadm" }], ["ip_vs"], "director"),
+    const marks = m.marks.length > 0;
+    const steps: DirectorSteps = {
+        install: installStep([{ command: "ipvsadm", pkg: "ipvsadm" }, ...(marks ? [{ command: "nft", pkg: "nftables" }] : [])], ["ip_vs"], "director"),
         sysctl: sysctlStep({ name: "director", settings, before: ["modprobe ip_vs"] }),
         vips: m.vips.map((v) => vipStep(v, true)),
         boot: bootStep("director", [
             "modprobe ip_vs",
             ...m.vips.map((v) => shellCommand(vipAddArgv(v))),
             `if [ -s ${OWNED_RULES_FILE} ]; then ipvsadm -R < ${OWNED_RULES_FILE}; fi`,
+            // Last: should nft fail at boot, the unit fails visibly with the VIPs and table already up.
+            ...(marks ? [LOAD_MARKS_AT_BOOT] : []),
         ]),
     };
+    if (marks) steps.marks = marksStep(m.marks);
+    return steps;
 }

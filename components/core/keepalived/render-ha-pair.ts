@@ -1,12 +1,16 @@
 /**
  * An HaPair node: a director whose VIPs and ipvs table belong to keepalived. The node keeps the
- * director's package, kernel module and sysctls, but gets no VIP or boot steps: keepalived adds
- * the VIPs on the master only and rebuilds the table itself when it starts at boot.
+ * director's package, kernel module and sysctls, but gets no VIP steps: keepalived adds the VIPs
+ * on the master only and rebuilds the table itself when it starts at boot. Marks of fwmark
+ * services are the director's on both nodes, since either may be master; they alone need a
+ * boot unit here.
  */
 import type { GroupView } from "../host/cluster-model";
 import { directorModel, mergeChecks, type DirectorModel } from "../host/cluster-model";
 import type { HostStep } from "../host/host-step";
 import { directorSteps } from "../host/render-director";
+import { bootStep } from "../host/render-boot";
+import { LOAD_MARKS_AT_BOOT } from "../host/render-fwmark";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
 import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
 import { ConfigError } from "../../base/errors";
@@ -24,8 +28,8 @@ export interface HaNode {
     model: DirectorModel;
     keepalived: KeepalivedConfig;
     conf: string;
-    /** install and sysctl as a director has them; then the keepalived steps. */
-    steps: { install: HostStep; sysctl: HostStep; keepalived: KeepalivedSteps };
+    /** install, sysctl and marks as a director has them, a boot unit for the marks; then the keepalived steps. */
+    steps: { install: HostStep; sysctl: HostStep; marks?: HostStep; boot?: HostStep; keepalived: KeepalivedSteps };
 }
 
 /** Both nodes of a pair, rendered. Throws ConfigError for combinations keepalived would refuse. */
@@ -69,11 +73,10 @@ function node(pair: HaPairInput, self: HaNodeInput, peer: HaNodeInput, groups: G
     const keepalived: KeepalivedConfig = { routerId: self.host, owner, vrrp, ruleset: model.ruleset, checks: mergeChecks(groups) };
     const conf = renderKeepalived(keepalived);
     const director = directorSteps(model);
-    return {
-        host: self.host,
-        model,
-        keepalived,
-        conf,
-        steps: { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset }) },
-    };
+    const steps: HaNode["steps"] = { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset }) };
+    if (director.marks) {
+        steps.marks = director.marks;
+        steps.boot = bootStep("director", [LOAD_MARKS_AT_BOOT], { holds: "fwmark marks" });
+    }
+    return { host: self.host, model, keepalived, conf, steps };
 }
