@@ -18,6 +18,7 @@ packages=(
     util-linux        # nsenter, setsid
     procps            # ps, for checking that lab:down leaves nothing behind
     keepalived        # `keepalived -t` on this machine: every config the schema accepts must pass it
+    nftables          # `nft -c` and loads in a private namespace: every marks ruleset must pass the real nft
     ca-certificates
 )
 

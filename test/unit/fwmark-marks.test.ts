@@ -2,41 +2,21 @@
  * Marks of fwmark services: the nft ruleset a director loads (exact text), where it appears in
  * the director's and both HA nodes' steps, and the marks step run for real by /bin/sh against
  * an `nft` stub that logs its calls: create is idempotent, a refused ruleset changes nothing,
- * delete removes our table and files only, and nothing flushes the ruleset. Where an nft binary
- * is at hand (on PATH, or named by $NFT), the same rulesets and scripts also run under the real
- * nft, in a private network namespace (`unshare -rn`) that leaves the machine's rules alone.
+ * delete removes our table and files only, and nothing flushes the ruleset. The same rulesets
+ * and scripts run under the real nft in test/lab/nft-parity.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseCluster } from "../../components/schema/cluster";
-import { directorModel, groupView } from "../../components/core/host/cluster-model";
-import { directorSteps } from "../../components/core/host/render-director";
 import { LOAD_MARKS_AT_BOOT, marksStep, renderMarks, type MarkRule } from "../../components/core/host/render-fwmark";
 import { haPairNodes } from "../../components/core/keepalived/render-ha-pair";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { CLASSIC, MIXED, director, withMarks } from "../support/fwmark-clusters";
 import { clusterOf } from "../support/stacks";
-
-type Cluster = Record<string, any>;
-
-/** seed-000 (or another stack) whose first service is fwmark 1, persistent, over rs1 and rs2, marking `marks`. */
-function withMarks(marks: unknown, vips?: string[], stack = "seed-000"): Cluster {
-    const c = clusterOf(stack);
-    if (vips) c.vipGroups[0].vips = vips;
-    const hc = stack === "seed-002" ? { healthCheck: { type: "tcp", connectPort: 80 } } : {};
-    c.vipGroups[0].services[0] = { fwmark: 1, scheduler: "rr", persistence: { timeout: 300 }, marks, realServers: [{ host: "rs1" }, { host: "rs2" }], ...hc };
-    return c;
-}
-
-function director(c: Cluster) {
-    const spec = parseCluster(c);
-    const model = directorModel("director1", spec.hosts.director1.address, "ens33", 0, spec.vipGroups.map((g) => groupView(spec.hosts, g)));
-    return { model, steps: directorSteps(model) };
-}
-
-const CLASSIC = withMarks([{ protocol: "tcp", ports: [80, 443] }]);
+import { parseCluster } from "../../components/schema/cluster";
+import { groupView } from "../../components/core/host/cluster-model";
 
 const CLASSIC_NFT = `# Managed by pulumi-lvs: marks the packets of its fwmark virtual services.
 # Loading this file replaces table inet pulumi_lvs and nothing else.
@@ -50,14 +30,6 @@ table inet pulumi_lvs {
 }
 `;
 
-const MIXED = withMarks(
-    [
-        { protocol: "tcp", ports: [443, 80] },
-        { protocol: "udp", ports: ["10000-10100", 53], vips: ["2001:db8::100"] },
-        { protocol: "sctp", ports: [3868], vips: ["192.168.13.101", "192.168.13.100"] },
-    ],
-    ["192.168.13.101", "2001:db8::100", "192.168.13.100"],
-);
 
 describe("the marks ruleset", () => {
     it("marks tcp 80 and 443 of VIP 192.168.13.100 with 1, for a persistent fwmark service", () => {
@@ -187,55 +159,5 @@ describe("the marks step, run against an nft stub", () => {
         expect(calls().every((c) => !/flush|filter|nat/.test(c))).toBe(true);
         const { steps } = director(MIXED);
         for (const s of [steps.install, steps.marks!, steps.boot]) expect(s.create + s.delete).not.toMatch(/flush ruleset|nft flush|table (?!inet pulumi_lvs)/);
-    });
-});
-
-/** An nft binary to check against: $NFT, or nft on PATH; and a private network namespace to run it in. */
-function realNft(): string | undefined {
-    const nft = process.env.NFT ?? spawnSync("/bin/sh", ["-c", "command -v nft"], { encoding: "utf8" }).stdout.trim();
-    if (!nft) return undefined;
-    return spawnSync("unshare", ["-rn", nft, "--version"]).status === 0 ? nft : undefined;
-}
-const NFT = realNft();
-
-describe.skipIf(!NFT)("the marks, under the real nft in a private network namespace", () => {
-    const inNetns = (script: string, dir: string) => execFileSync("unshare", ["-rn", "/bin/sh", "-c", script], { env: { PATH: `${dir}/bin:/usr/sbin:/usr/bin:/bin` }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-
-    it.each([["classic", CLASSIC], ["mixed families, ranges and sctp", MIXED]])("nft -c accepts the %s ruleset", (_what, c) => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "marks-nft-"));
-        try {
-            fs.writeFileSync(path.join(dir, "marks.nft"), renderMarks(director(c).model.marks));
-            execFileSync("unshare", ["-rn", NFT!, "-c", "-f", path.join(dir, "marks.nft")], { stdio: ["ignore", "pipe", "pipe"] });
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-
-    it("loads, reloads and deletes only table inet pulumi_lvs beside another table", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "marks-nft-"));
-        try {
-            fs.mkdirSync(path.join(dir, "bin"));
-            fs.symlinkSync(NFT!, path.join(dir, "bin", "nft"));
-            const step = marksStep(director(MIXED).model.marks);
-            const moved = (t: string) => t.replace(/\/etc\//g, `${dir}/etc/`);
-            const out = inNetns(
-                [
-                    "set -eu",
-                    "nft add table inet filter && nft add chain inet filter input '{ type filter hook input priority 0; }'",
-                    moved(step.create),
-                    moved(step.create),
-                    "echo '== up'; nft list tables; nft list chain inet pulumi_lvs prerouting",
-                    moved(step.delete),
-                    "echo '== down'; nft list tables",
-                ].join("\n"),
-                dir,
-            );
-            const [up, down] = out.split("== down");
-            expect(up).toContain("table inet filter\ntable inet pulumi_lvs\n");
-            expect(up).toContain("ip6 daddr 2001:db8::100 udp dport { 53, 10000-10100 } meta mark set 0x00000001");
-            expect(down.trim()).toBe("table inet filter");
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
     });
 });
