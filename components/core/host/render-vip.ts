@@ -3,6 +3,7 @@ import type { VipAlias } from "./cluster-model";
 import { shellCommand } from "../../base/shell-quote";
 import type { HostStep } from "./host-step";
 import { script } from "./host-step";
+import { TUNNEL_DEVICES } from "./tunnel-receive";
 
 /** argv for adding the alias; `ip addr replace` makes a re-run a no-op. */
 export function vipAddArgv(v: VipAlias): string[] {
@@ -23,7 +24,8 @@ export function removeVipIfPresent(v: VipAlias): string {
 
 /** Step for one VIP; `announce` sends gratuitous ARP so neighbours learn the new owner at once. */
 export function vipStep(v: VipAlias, announce: boolean): HostStep {
-    const up = [...(v.device === "tunl0" ? ["ip link set tunl0 up"] : []), shellCommand(vipAddArgv(v))];
+    // A tunnel's fallback device only delivers while it is up; the address alone is not enough.
+    const up = [...(TUNNEL_DEVICES.has(v.device) ? [shellCommand(["ip", "link", "set", v.device, "up"])] : []), shellCommand(vipAddArgv(v))];
     if (announce && v.prefix === 32) up.push(`if command -v arping >/dev/null 2>&1; then arping -q -c 1 -U -I ${shellCommand([v.device])} ${shellCommand([v.address])} || true; fi`);
     return { key: `vip-${v.address}`, create: script(up), delete: script([removeVipIfPresent(v)]) };
 }
