@@ -82,7 +82,7 @@ describe("TUN real server, per tunnel type", () => {
         boot: string[];
     }
     const oneType: [string, OneType][] = [
-        ["ipip: ipip, tunl0 up with the VIP on it (as before this change)", { tunnel: { type: "ipip" }, ensure: linkUp("tunl0"), modules: ["ipip"], wanted: "|link tunl0|", device: "tunl0", boot: ["ip link set tunl0 up"] }],
+        ["ipip: ipip, tunl0 up with the VIP on it", { tunnel: { type: "ipip" }, ensure: linkUp("tunl0"), modules: ["ipip"], wanted: "|link tunl0|", device: "tunl0", boot: ["ip link set tunl0 up"] }],
         [
             "gue: fou opens the port, and the inner IPIP lands on tunl0, which holds the VIP",
             {
@@ -103,7 +103,11 @@ describe("TUN real server, per tunnel type", () => {
         expect(steps.tunnel!.create).toBe(head(t.modules, t.wanted) + t.ensure);
         expect(steps.tunnel!.delete).toBe(DELETE);
         expect(m.vips).toEqual([{ address: "192.168.13.100", prefix: 32, device: t.device }]);
-        expect(steps.vips[0].create).toBe(`set -eu\nip link set ${t.device} up\nip addr replace 192.168.13.100/32 dev ${t.device}\n`);
+        // The VIP moves here from the other IPv4 tunnel device when its pools change type.
+        const other = t.device === "tunl0" ? "gre0" : "tunl0";
+        expect(steps.vips[0].create).toBe(
+            `set -eu\nif ip addr show dev ${other} 2>/dev/null | grep -qF ' 192.168.13.100/32 '; then ip addr del 192.168.13.100/32 dev ${other}; fi\nip link set ${t.device} up\nip addr replace 192.168.13.100/32 dev ${t.device}\n`,
+        );
         expect(sysctlBefore(m)).toEqual(t.modules.map((mod) => `modprobe ${mod}`));
         expect(sysctlConf(m)).toEqual([...ARP, "net/ipv4/conf/all/rp_filter = 0", `net/ipv4/conf/${t.device}/rp_filter = 0`]);
         expect(boot(m)).toBe(["set -eu", ...t.modules.map((mod) => `modprobe ${mod}`), ...t.boot, `ip addr replace 192.168.13.100/32 dev ${t.device}`].join("\n"));

@@ -1,10 +1,11 @@
 /**
- * The tunnel and sysctl steps of a TUN real server, run for real by /bin/sh against a sandbox:
- * the scripts' paths move under a temporary directory, and `ip`, `modprobe` and `sysctl` are
- * stubs that keep links, fou ports and keys in files and log their calls. Shows that create is
- * idempotent, that destroy takes back exactly what the stack added (a device the operator had
- * up stays up, a fou port they had stays open), that a later apply lets go of what it no longer
- * wants, and that rp_filter on gre0 is saved and restored although gre0 only appears with ip_gre.
+ * The tunnel, VIP and sysctl steps of a TUN real server, run for real by /bin/sh against a
+ * sandbox: the scripts' paths move under a temporary directory, and `ip`, `modprobe` and
+ * `sysctl` are stubs that keep links, addresses, fou ports and keys in files and log their
+ * calls. Shows that create is idempotent, that destroy takes back exactly what the stack added
+ * (a device the operator had up stays up, a fou port they had stays open), that a later apply
+ * lets go of what it no longer wants (and a VIP moves from gre0 to tunl0 with it), and that
+ * rp_filter on gre0 is saved and restored although gre0 only appears with ip_gre.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { execFileSync } from "child_process";
@@ -27,6 +28,9 @@ case "$d" in tunl0|gre0) k="$ST/kv/net_ipv4_conf_\${d}_rp_filter"; [ -e "$k" ] |
     if [ "$(cat "$ST/links/$5")" = up ]; then f="<NOARP,UP,LOWER_UP>"; else f="<NOARP>"; fi
     echo "9: $5@NONE: $f mtu 1480 qdisc noqueue state UNKNOWN" ;;
   "link set") [ -e "$ST/links/$3" ] || exit 1; echo "$4" > "$ST/links/$3" ;;
+  "addr show") [ -e "$ST/links/$4" ] || exit 1; [ ! -e "$ST/addr/$4" ] || sed 's/.*/    inet & scope global/' "$ST/addr/$4" ;;
+  "addr replace") touch "$ST/addr/$5"; grep -qxF "$3" "$ST/addr/$5" || echo "$3" >> "$ST/addr/$5" ;;
+  "addr del") grep -qxF "$3" "$ST/addr/$5" || exit 2; grep -vxF "$3" "$ST/addr/$5" > "$ST/addr.tmp"; mv "$ST/addr.tmp" "$ST/addr/$5" ;;
   "fou show") cat "$ST/fou" ;;
   "fou add") line="port $4 gue\${6:+ $6}"; if grep -qxF "$line" "$ST/fou"; then echo "RTNETLINK answers: File exists" >&2; exit 2; fi; echo "$line" >> "$ST/fou" ;;
   "fou del") line="port $4 gue\${5:+ $5}"; grep -qxF "$line" "$ST/fou" || exit 2; grep -vxF "$line" "$ST/fou" > "$ST/fou.tmp"; mv "$ST/fou.tmp" "$ST/fou" ;;
@@ -43,6 +47,7 @@ esac`,
 let root: string;
 const st = (p: string) => path.join(root, "state", p);
 const link = (d: string) => (fs.existsSync(st(`links/${d}`)) ? fs.readFileSync(st(`links/${d}`), "utf8").trim() : "absent");
+const addrs = (d: string) => (fs.existsSync(st(`addr/${d}`)) ? fs.readFileSync(st(`addr/${d}`), "utf8").split("\n").filter((l) => l !== "") : []);
 const fou = () => fs.readFileSync(st("fou"), "utf8").split("\n").filter((l) => l !== "");
 const key = (k: string) => fs.readFileSync(st(`kv/${k.replace(/\//g, "_")}`), "utf8").trim();
 const file = (p: string) => path.join(root, p);
@@ -60,7 +65,7 @@ const tunnel = (tunnels: TunnelInput[], family: "inet" | "inet6" = "inet"): Host
 
 beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "tunnel-step-"));
-    for (const d of ["bin", "state/links", "state/kv", "etc", "var/lib"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+    for (const d of ["bin", "state/links", "state/addr", "state/kv", "etc", "var/lib"]) fs.mkdirSync(path.join(root, d), { recursive: true });
     for (const [name, body] of Object.entries(STUBS)) {
         fs.writeFileSync(path.join(root, "bin", name), `#!/bin/sh\necho "${name} $*" >> "$ST/log"\n${body}\n`, { mode: 0o755 });
     }
@@ -125,6 +130,19 @@ describe("tunnel step", () => {
         expect(added()).toBe("link tunl0\n");
         run(s.delete);
         expect(link("tunl0")).toBe("down");
+    });
+
+    it("moves the VIP from gre0 to tunl0 when its pool changes from gre to ipip", () => {
+        const gre = steps([{ type: "gre" }]);
+        run(gre.tunnel!.create);
+        run(gre.vips[0].create);
+        expect([addrs("gre0"), addrs("tunl0")]).toEqual([["192.168.13.100/32"], []]);
+        const ipip = steps([{ type: "ipip" }]);
+        run(ipip.tunnel!.create);
+        run(ipip.vips[0].create);
+        expect([addrs("gre0"), addrs("tunl0"), link("gre0"), link("tunl0")]).toEqual([[], ["192.168.13.100/32"], "down", "up"]);
+        run(ipip.vips[0].delete);
+        expect(addrs("tunl0")).toEqual([]);
     });
 
     it("a delete when create never ran changes nothing", () => {

@@ -43,5 +43,10 @@ export function tunnelReceiver(family: Family, type: TunnelType): TunnelReceiver
     return RECEIVERS[family][type];
 }
 
+/** The receiving devices of a family, each once (tunl0, gre0 for IPv4). */
+export function tunnelDevices(family: Family): string[] {
+    return [...new Set(TUNNEL_TYPES.map((t) => RECEIVERS[family][t].device))];
+}
+
 /** The fallback devices; a VIP put on one of them needs the device up. */
-export const TUNNEL_DEVICES: ReadonlySet<string> = new Set(Object.values(RECEIVERS).flatMap((byType) => Object.values(byType).map((r) => r.device)));
+export const TUNNEL_DEVICES: ReadonlySet<string> = new Set([...tunnelDevices("inet"), ...tunnelDevices("inet6")]);
