@@ -56,7 +56,7 @@ ip link set ${d} up
 `;
 const fouAdd = (port: number, v6 = "") => `if ! ip fou show | grep -qxF 'port ${port} gue${v6}'; then
   grep -qxF 'fou ${port}${v6}' ${ADDED} || echo 'fou ${port}${v6}' >> ${ADDED}
-  ip fou add port ${port} gue${v6}
+  if ! ip fou add port ${port} gue${v6}; then grep -vxF 'fou ${port}${v6}' ${ADDED} > ${ADDED}.tmp || true; mv ${ADDED}.tmp ${ADDED}; exit 1; fi
 fi
 `;
 const DELETE = `set -eu

@@ -32,7 +32,8 @@ case "$d" in tunl0|gre0) k="$ST/kv/net_ipv4_conf_\${d}_rp_filter"; [ -e "$k" ] |
   "addr replace") touch "$ST/addr/$5"; grep -qxF "$3" "$ST/addr/$5" || echo "$3" >> "$ST/addr/$5" ;;
   "addr del") grep -qxF "$3" "$ST/addr/$5" || exit 2; grep -vxF "$3" "$ST/addr/$5" > "$ST/addr.tmp"; mv "$ST/addr.tmp" "$ST/addr/$5" ;;
   "fou show") cat "$ST/fou" ;;
-  "fou add") line="port $4 gue\${6:+ $6}"; if grep -qxF "$line" "$ST/fou"; then echo "RTNETLINK answers: File exists" >&2; exit 2; fi; echo "$line" >> "$ST/fou" ;;
+  "fou add") if [ -n "$6" ]; then taken=$(grep -c "^port $4 .* -6\$" "$ST/fou"); else taken=$(grep "^port $4 " "$ST/fou" | grep -vc -- " -6\$"); fi
+    [ "$taken" = 0 ] || { echo "RTNETLINK answers: File exists" >&2; exit 2; }; echo "port $4 gue\${6:+ $6}" >> "$ST/fou" ;;
   "fou del") line="port $4 gue\${5:+ $5}"; grep -qxF "$line" "$ST/fou" || exit 2; grep -vxF "$line" "$ST/fou" > "$ST/fou.tmp"; mv "$ST/fou.tmp" "$ST/fou" ;;
   *) exit 3 ;;
 esac`,
@@ -99,6 +100,15 @@ describe("tunnel step", () => {
         expect(added()).toBe("link gre0\nfou 6080\n");
         run(s.delete);
         expect([link("tunl0"), link("gre0"), fou()]).toEqual(["up", "down", ["port 5555 gue"]]);
+    });
+
+    it("fails on a port the operator holds with another mapping, and destroy leaves that port open", () => {
+        fs.writeFileSync(st("fou"), "port 5555 ipproto 4\n");
+        const s = tunnel([{ type: "gue", port: 5555 }]);
+        expect(() => run(s.create)).toThrow(/File exists/);
+        expect(added()).toBe("link tunl0\n");
+        run(s.delete);
+        expect(fou()).toEqual(["port 5555 ipproto 4"]);
     });
 
     it("a later apply lets go of what it no longer wants (gue to gre), and destroy of the rest", () => {

@@ -99,10 +99,12 @@ export function tunnelStep(m: RealServerModel): HostStep {
             `if ! grep -qxF ${shellQuote(`link ${d}`)} ${ADDED} && ! ip -o link show dev ${shellQuote(d)} | grep -q '[<,]UP[,>]'; then echo ${shellQuote(`link ${d}`)} >> ${ADDED}; fi`,
             linkUp(d),
         ]),
+        // A port held by another mapping (the operator's FOU, say) fails the add: forget it then,
+        // or destroy would close what is not ours.
         ...p.fou.flatMap((f) => [
             `if ! ip fou show | grep -qxF ${shellQuote(f.shown)}; then`,
             `  grep -qxF ${shellQuote(f.record)} ${ADDED} || echo ${shellQuote(f.record)} >> ${ADDED}`,
-            `  ${shellCommand(f.add)}`,
+            `  if ! ${shellCommand(f.add)}; then grep -vxF ${shellQuote(f.record)} ${ADDED} > ${ADDED}.tmp || true; mv ${ADDED}.tmp ${ADDED}; exit 1; fi`,
             "fi",
         ]),
     ]);
