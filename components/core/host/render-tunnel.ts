@@ -44,7 +44,7 @@ function plan(m: RealServerModel): TunnelPlan {
     };
 }
 
-/** Same spelling as the VIP step's, so an unchanged ipip host keeps its scripts. */
+/** Spelled as before this change, so the boot script of an ipip-only host stays the same. */
 const linkUp = (device: string) => shellCommand(["ip", "link", "set", device, "up"]);
 const fouAdd = (p: FouPort) => `ip fou show | grep -qxF ${shellQuote(p.shown)} || ${shellCommand(p.add)}`;
 
