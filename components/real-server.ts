@@ -1,7 +1,9 @@
 /**
- * RealServer: a host behind VipGroups. DR: ARP sysctls, then the VIPs on lo:N. TUN: ipip,
- * rp_filter off, VIPs on tunl0. NAT: the director as default gateway. All of it survives
- * reboot, and destroy restores what was there before.
+ * RealServer: a host behind VipGroups. DR: ARP sysctls, then the VIPs on lo:N. TUN: for each
+ * tunnel type its pools send it, the modules, the receiving device up (tunl0, gre0, ip6tnl0,
+ * ip6gre0) and gue ports opened, rp_filter off there, IPv4 VIPs on that device. NAT: the
+ * director as default gateway. All of it survives reboot, and destroy restores what was there
+ * before.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { realServerSettingsSchema, type RealServerSettings } from "./schema/real-server";

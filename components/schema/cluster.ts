@@ -80,6 +80,7 @@ function checkReferences(c: ClusterSpec, ctx: z.RefinementCtx): void {
     });
     checkHaPairsApart(c, issue);
     checkNatGateways(c, issue);
+    checkGreChecksums(c, issue);
     const owners = ownersOf(c);
     checkServedVips(c, owners, issue);
     checkMarksPerOwner(c, owners, issue);
@@ -140,6 +141,25 @@ function checkNatGateways(c: ClusterSpec, issue: Issue): void {
             issue(["realServers", i, "natGateway"], `"${r.host}" is not a NAT real server in any pool, yet natGateway would replace its default route. Fix: remove natGateway, or set forwarding: nat in its pool.`);
         }
     });
+}
+
+/**
+ * A real server the stack configures receives GRE on the fallback device gre0 (ip6gre0), which
+ * takes no checksum and cannot be made to; the kernel drops GRE whose checksum flag differs from
+ * the receiving device's. A server given by address only is the operator's to set up.
+ */
+function checkGreChecksums(c: ClusterSpec, issue: Issue): void {
+    const configured = new Map<string, string>();
+    for (const r of c.realServers) {
+        const address = hostAddress(c, r.host);
+        if (address !== undefined) configured.set(address, r.host);
+    }
+    c.vipGroups.forEach((g, gi) => g.services.forEach((svc, si) => svc.realServers.forEach((m, ri) => {
+        const address = memberAddress(c, m);
+        const host = address === undefined ? undefined : configured.get(address);
+        if (host === undefined || m.forwarding !== "tun" || m.tunnel?.type !== "gre" || m.tunnel.checksum !== "csum") return;
+        issue(["vipGroups", gi, "services", si, "realServers", ri, "tunnel", "checksum"], `csum cannot reach "${host}": the stack sets it up to receive GRE on gre0 (ip6gre0), whose checksum setting the kernel does not let anyone change, and the kernel drops every GRE packet whose checksum flag differs from the receiving device's. Fix: use nocsum for gre, or type gue (which takes csum).`);
+    })));
 }
 
 /**

@@ -3,11 +3,13 @@
  * of every director, and the VIPs and role of every real server. Pure: no Pulumi, no I/O.
  */
 import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../../schema/vip-group";
-import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings } from "../ipvs/ipvs-model";
+import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings, TunnelSettings } from "../ipvs/ipvs-model";
 import { normalizeRuleset, serviceId } from "../ipvs/ipvs-model";
 import { canonicalAddress } from "../../base/address";
 import { familyOf, type Family } from "../../base/address";
 import { groupMarks, type MarkRule } from "./render-fwmark";
+import { ConfigError } from "../../base/errors";
+import { TUNNEL_TYPES, tunnelReceiver, type TunnelType } from "./tunnel-receive";
 
 /** One VIP address on an interface, with its alias label (IPv6 addresses carry no label). */
 export interface VipAlias {
@@ -19,13 +21,21 @@ export interface VipAlias {
 
 export type RealServerRole = "dr" | "tun" | "nat";
 
+/** One way this host receives TUN traffic (in its own address family); `port` for gue. */
+export interface RealServerTunnel {
+    type: TunnelType;
+    port?: number;
+}
+
 export interface RealServerModel {
     host: string;
     address: string;
     interface: string;
-    /** VIPs this host must accept locally (DR: on lo, TUN: on tunl0). */
+    /** VIPs this host must accept locally (DR: on lo; TUN: IPv4 on the tunnel's device, IPv6 on lo). */
     vips: VipAlias[];
     roles: RealServerRole[];
+    /** The union of the tunnels its pools send it, sorted (ipip, gue by port, gre); empty without TUN. */
+    tunnels: RealServerTunnel[];
     natGateway?: string;
 }
 
@@ -192,6 +202,9 @@ export interface RealServerInput {
 export function realServerModel(r: RealServerInput, groups: GroupView[]): RealServerModel {
     const roles = new Set<RealServerRole>();
     const local = new Map<string, RealServerRole>();
+    const tunnels = new Map<string, RealServerTunnel>();
+    /** VIP -> the tunnel types it arrives over. */
+    const tunnelTypes = new Map<string, Set<TunnelType>>();
     for (const g of groups) {
         for (const svc of g.ruleset.services) {
             for (const d of svc.dests) {
@@ -200,15 +213,35 @@ export function realServerModel(r: RealServerInput, groups: GroupView[]): RealSe
                 if (d.settings.forwarding === "nat") continue;
                 const vips = svc.key.kind === "addr" ? [svc.key.address] : g.vips.filter((v) => familyOf(v) === familyOf(r.address));
                 for (const vip of vips) if (!local.has(vip)) local.set(vip, d.settings.forwarding);
+                const t = d.settings.tunnel;
+                if (d.settings.forwarding !== "tun" || !t) continue;
+                refuseGreChecksum(r.host, serviceId(svc.key), t);
+                tunnels.set(`${t.type} ${t.port ?? ""}`, t.port !== undefined ? { type: t.type, port: t.port } : { type: t.type });
+                for (const vip of vips) tunnelTypes.set(vip, (tunnelTypes.get(vip) ?? new Set()).add(t.type));
             }
         }
     }
     let n = r.aliasStart;
     const vips = [...local].map(([vip, role]): VipAlias => {
         if (familyOf(vip) === "inet6") return { address: vip, prefix: 128, device: "lo" };
-        return role === "tun" ? { address: vip, prefix: 32, device: "tunl0" } : { address: vip, prefix: 32, device: "lo", label: `lo:${n++}` };
+        if (role !== "tun") return { address: vip, prefix: 32, device: "lo", label: `lo:${n++}` };
+        // The decapsulated packet arrives on the type's device; a VIP arriving over several types
+        // takes the first one's (tunl0 before gre0). Any local device would accept it: this keeps
+        // it off the client-facing interface, where ARP would see it.
+        const first = TUNNEL_TYPES.find((t) => tunnelTypes.get(vip)?.has(t)) ?? "ipip";
+        return { address: vip, prefix: 32, device: tunnelReceiver("inet", first).device };
     });
-    const model: RealServerModel = { host: r.host, address: r.address, interface: r.interface, vips, roles: [...roles].sort() };
+    const order = (t: RealServerTunnel) => TUNNEL_TYPES.indexOf(t.type) * 65536 + (t.port ?? 0);
+    const sorted = [...tunnels.values()].sort((a, b) => order(a) - order(b));
+    const model: RealServerModel = { host: r.host, address: r.address, interface: r.interface, vips, roles: [...roles].sort(), tunnels: sorted };
     if (r.natGateway !== undefined) model.natGateway = r.natGateway;
     return model;
+}
+
+/** See tunnel-receive.ts: gre0 and ip6gre0 drop checksummed GRE, and no setting changes that. */
+function refuseGreChecksum(host: string, service: string, t: TunnelSettings): void {
+    if (t.type !== "gre" || t.checksum !== "csum") return;
+    throw new ConfigError([
+        `RealServer ${host}: service ${service} sends it GRE with checksums (tunnel.checksum csum), but the kernel receives GRE on gre0 (ip6gre0), whose checksum setting cannot be changed, and drops every GRE packet whose checksum flag differs from the device's. Fix: use checksum nocsum for gre, or type gue with csum.`,
+    ]);
 }

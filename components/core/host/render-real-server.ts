@@ -11,6 +11,7 @@ import { familyOf } from "../../base/address";
 import { sysctlKey, sysctlStep } from "./render-sysctl";
 import { vipAddArgv, vipStep } from "./render-vip";
 import { bootStep } from "./render-boot";
+import { tunnelBootLines, tunnelDevicesV4, tunnelModules, tunnelStep } from "./render-tunnel";
 
 export interface RealServerSteps {
     sysctl?: HostStep;
@@ -25,18 +26,13 @@ const conf = (iface: string, name: string) => sysctlKey("net", "ipv4", "conf", i
 function arpSettings(m: RealServerModel): [string, number][] {
     const out: [string, number][] = [];
     for (const iface of ["all", m.interface]) out.push([conf(iface, "arp_ignore"), 1], [conf(iface, "arp_announce"), 2]);
-    // TUN: decapsulated packets arrive on tunl0 with the VIP as destination; strict reverse-path
-    // filtering (the kernel takes the max of all and the device) would drop them.
-    if (m.roles.includes("tun")) out.push([conf("all", "rp_filter"), 0], [conf("tunl0", "rp_filter"), 0]);
+    // TUN: decapsulated packets arrive on the tunnel's device (tunl0, gre0) with the client as
+    // source, which the routing table reaches through another interface: strict reverse-path
+    // filtering (the kernel takes the max of all and the device) would drop them. IPv6 has no
+    // such sysctl.
+    const devices = tunnelDevicesV4(m);
+    if (devices.length > 0) out.push([conf("all", "rp_filter"), 0], ...devices.map((d): [string, number] => [conf(d, "rp_filter"), 0]));
     return out;
-}
-
-function tunnelStep(): HostStep {
-    return {
-        key: "tunnel",
-        create: script(["modprobe ipip", "mkdir -p /etc/modules-load.d", "echo ipip > /etc/modules-load.d/pulumi-lvs-ipip.conf", "ip link set tunl0 up"]),
-        delete: script(["rm -f /etc/modules-load.d/pulumi-lvs-ipip.conf", "ip link set tunl0 down 2>/dev/null || true"]),
-    };
 }
 
 /**
@@ -79,14 +75,16 @@ export function realServerSteps(m: RealServerModel): RealServerSteps {
         boot: bootStep(
             "realserver",
             [
-                ...(m.roles.includes("tun") ? ["modprobe ipip", "ip link set tunl0 up"] : []),
+                ...tunnelBootLines(m),
                 ...m.vips.map((v) => shellCommand(vipAddArgv(v))),
                 ...(m.natGateway ? [gatewayRoute("replace", m.natGateway, m.interface)] : []),
             ],
         ),
     };
-    if (needsArp) steps.sysctl = sysctlStep({ name: "realserver", settings: arpSettings(m), before: m.roles.includes("tun") ? ["modprobe ipip"] : [] });
-    if (m.roles.includes("tun")) steps.tunnel = tunnelStep();
+    // The device keys (net.ipv4.conf.gre0...) exist once the module that creates the device is loaded.
+    const before = tunnelDevicesV4(m).length > 0 ? tunnelModules(m).map((mod) => shellCommand(["modprobe", mod])) : [];
+    if (needsArp) steps.sysctl = sysctlStep({ name: "realserver", settings: arpSettings(m), before });
+    if (m.tunnels.length > 0) steps.tunnel = tunnelStep(m);
     if (m.natGateway) steps.gateway = gatewayStep(m.natGateway, m.interface);
     return steps;
 }

@@ -3,6 +3,7 @@ import type { VipAlias } from "./cluster-model";
 import { shellCommand } from "../../base/shell-quote";
 import type { HostStep } from "./host-step";
 import { script } from "./host-step";
+import { TUNNEL_DEVICES, tunnelDevices } from "./tunnel-receive";
 
 /** argv for adding the alias; `ip addr replace` makes a re-run a no-op. */
 export function vipAddArgv(v: VipAlias): string[] {
@@ -21,9 +22,21 @@ export function removeVipIfPresent(v: VipAlias): string {
     return `if ip addr show dev ${shellCommand([v.device])} | grep -qF ${shellCommand([` ${v.address}/${v.prefix} `])}; then ${shellCommand(vipDelArgv(v))}; fi`;
 }
 
+/**
+ * A TUN VIP sits on the device of the tunnel type it arrives over (tunl0 or gre0), so it moves
+ * when its pools change type; an update only runs the new create, which must take it off the
+ * old device itself. The device may not exist (its module never loaded): that is no error.
+ */
+function takeOffOtherTunnels(v: VipAlias): string[] {
+    if (v.prefix !== 32 || !TUNNEL_DEVICES.has(v.device)) return [];
+    const other = tunnelDevices("inet").filter((d) => d !== v.device);
+    return other.map((d) => `if ip addr show dev ${shellCommand([d])} 2>/dev/null | grep -qF ${shellCommand([` ${v.address}/32 `])}; then ${shellCommand(vipDelArgv({ ...v, device: d }))}; fi`);
+}
+
 /** Step for one VIP; `announce` sends gratuitous ARP so neighbours learn the new owner at once. */
 export function vipStep(v: VipAlias, announce: boolean): HostStep {
-    const up = [...(v.device === "tunl0" ? ["ip link set tunl0 up"] : []), shellCommand(vipAddArgv(v))];
+    // A tunnel's fallback device only delivers while it is up; the address alone is not enough.
+    const up = [...takeOffOtherTunnels(v), ...(TUNNEL_DEVICES.has(v.device) ? [shellCommand(["ip", "link", "set", v.device, "up"])] : []), shellCommand(vipAddArgv(v))];
     if (announce && v.prefix === 32) up.push(`if command -v arping >/dev/null 2>&1; then arping -q -c 1 -U -I ${shellCommand([v.device])} ${shellCommand([v.address])} || true; fi`);
     return { key: `vip-${v.address}`, create: script(up), delete: script([removeVipIfPresent(v)]) };
 }
