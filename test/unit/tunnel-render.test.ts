@@ -3,9 +3,11 @@
  * scripts, the boot script that redoes it after a reboot, the rp_filter keys (with the module
  * that creates each device's keys loaded first) and the device each VIP goes on.
  */
+import { vipAddArgv } from "../../components/core/host/render-vip";
+import { shellCommand } from "../../components/base/shell-quote";
 import { describe, expect, it } from "vitest";
 import { realServerSteps } from "../../components/core/host/render-real-server";
-import { groupView, realServerModel } from "../../components/core/host/cluster-model";
+import { directorAliases, groupView, realServerModel } from "../../components/core/host/cluster-model";
 import { parseCluster } from "../../components/schema/cluster";
 import { ConfigError } from "../../components/base/errors";
 import { tunCluster, tunModel, type TunnelInput } from "../support/tun-cluster";
@@ -178,5 +180,14 @@ describe("TUN real server, per tunnel type", () => {
         const build = () => realServerModel({ host: "rs1", address: spec.hosts.rs1.address, interface: "ens33", aliasStart: 0 }, [web]);
         expect(build).toThrow(ConfigError);
         expect(build).toThrow(/RealServer rs1: service -t 192\.168\.13\.100:80 sends it GRE with checksums.*Fix: use checksum nocsum/);
+    });
+});
+
+describe("an IPv6 VIP on a director", () => {
+    it("is added deprecated, so the director never picks it as the source of its own packets (tunnelled ones included)", () => {
+        const [alias] = directorAliases(["2001:db8::100"], "ens33", 0);
+        expect(shellCommand(vipAddArgv(alias))).toBe("ip -6 addr replace 2001:db8::100/128 dev ens33 nodad preferred_lft 0");
+        const [v4] = directorAliases(["192.168.13.100"], "ens33", 0);
+        expect(shellCommand(vipAddArgv(v4))).toBe("ip addr replace 192.168.13.100/32 dev ens33 label ens33:0");
     });
 });

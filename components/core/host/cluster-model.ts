@@ -17,6 +17,13 @@ export interface VipAlias {
     prefix: number;
     device: string;
     label?: string;
+    /**
+     * An IPv6 VIP on a director's own interface is added deprecated (preferred_lft 0): as a /128
+     * it matches every neighbour's address longer than the interface's /64, so source address
+     * selection would pick it for the director's own traffic, tunnelled packets included, and a
+     * TUN real server drops packets whose outer source is its own VIP.
+     */
+    deprecated?: true;
 }
 
 export type RealServerRole = "dr" | "tun" | "nat";
@@ -163,7 +170,7 @@ export function mergeChecks(groups: GroupView[]): Record<string, ServiceChecks> 
 export function directorAliases(vips: string[], device: string, aliasStart: number): VipAlias[] {
     let n = aliasStart;
     return vips.map((address) =>
-        familyOf(address) === "inet" ? { address, prefix: 32, device, label: `${device}:${n++}` } : { address, prefix: 128, device },
+        familyOf(address) === "inet" ? { address, prefix: 32, device, label: `${device}:${n++}` } : { address, prefix: 128, device, deprecated: true },
     );
 }
 

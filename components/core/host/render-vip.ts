@@ -9,7 +9,7 @@ import { TUNNEL_DEVICES, tunnelDevices } from "./tunnel-receive";
 export function vipAddArgv(v: VipAlias): string[] {
     const base = ["ip", ...(v.prefix === 128 ? ["-6"] : []), "addr", "replace", `${v.address}/${v.prefix}`, "dev", v.device];
     // nodad: a VIP is shared on purpose, duplicate address detection would mark it unusable.
-    if (v.prefix === 128) return [...base, "nodad"];
+    if (v.prefix === 128) return [...base, "nodad", ...(v.deprecated ? ["preferred_lft", "0"] : [])];
     return v.label ? [...base, "label", v.label] : base;
 }
 
