@@ -1,12 +1,13 @@
 /**
- * RealServer: a host behind VipGroups. DR: ARP sysctls, then the VIPs on lo:N. TUN: for each
+ * RealServer: a host behind VipGroups. DR: ARP sysctls (or arptables rules, with arpMethod
+ * arptables), then the VIPs on lo:N. TUN: for each
  * tunnel type its pools send it, the modules, the receiving device up (tunl0, gre0, ip6tnl0,
  * ip6gre0) and gue ports opened, rp_filter off there, IPv4 VIPs on that device. NAT: the
  * director as default gateway. All of it survives reboot, and destroy restores what was there
  * before.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { realServerSettingsSchema, type RealServerSettings } from "./schema/real-server";
+import { realServerSettingsSchema, type ArpMethod, type RealServerSettings } from "./schema/real-server";
 import { parseOrThrow } from "./schema/parse";
 import { realServerModel, type RealServerModel } from "./core/host/cluster-model";
 import { realServerSteps } from "./core/host/render-real-server";
@@ -26,6 +27,8 @@ export interface RealServerArgs {
     aliasStart?: number;
     /** NAT: the director's address, to become the default gateway. Default none. */
     natGateway?: string;
+    /** DR/TUN: hide the VIPs from ARP with "sysctl" (arp_ignore/arp_announce) or "arptables" rules. Default "sysctl". */
+    arpMethod?: ArpMethod;
 }
 
 /** From the cluster builder: settings and host as parseCluster validated them, taken as they are. */
@@ -41,12 +44,12 @@ export class RealServer extends pulumi.ComponentResource {
     constructor(name: string, args: RealServerArgs | ParsedRealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:RealServer", name, {}, opts);
         const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(`RealServer ${name}`, args);
-        const { interface: iface, aliasStart, natGateway } = parsed;
-        this.model = realServerModel({ host: host.name, address: host.spec.address, interface: iface, aliasStart, natGateway }, vipGroups.map((g) => g.view));
+        const { interface: iface, aliasStart, natGateway, arpMethod } = parsed;
+        this.model = realServerModel({ host: host.name, address: host.spec.address, interface: iface, aliasStart, natGateway, arpMethod }, vipGroups.map((g) => g.view));
 
         const steps = realServerSteps(this.model);
         const prefix = `${name}-realserver`;
-        const ordered: HostStep[] = [steps.tunnel, steps.sysctl, steps.gateway].filter((s): s is HostStep => s !== undefined);
+        const ordered: HostStep[] = [steps.install, steps.tunnel, steps.sysctl, steps.arptables, steps.gateway].filter((s): s is HostStep => s !== undefined);
         const base = chain(prefix, host, ordered, { parent: this });
         const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: base.slice(-1) }));
         stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...base, ...vips] });
@@ -57,7 +60,7 @@ export class RealServer extends pulumi.ComponentResource {
 /** The one validation of a RealServer used directly; errors are named `RealServer <name>...`. */
 function parseArgs(root: string, args: RealServerArgs): ParsedRealServerArgs {
     const host = hostAccess(args.host, root);
-    const parsed = parseOrThrow(realServerSettingsSchema, { interface: args.interface, aliasStart: args.aliasStart, natGateway: args.natGateway }, root);
+    const parsed = parseOrThrow(realServerSettingsSchema, { interface: args.interface, aliasStart: args.aliasStart, natGateway: args.natGateway, arpMethod: args.arpMethod }, root);
     refuseOwnAddress(host, args.vipGroups.map((g) => g.view), root);
     return { parsed, host, vipGroups: args.vipGroups };
 }

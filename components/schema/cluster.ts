@@ -80,6 +80,7 @@ function checkReferences(c: ClusterSpec, ctx: z.RefinementCtx): void {
     });
     checkHaPairsApart(c, issue);
     checkNatGateways(c, issue);
+    checkArpMethods(c, issue);
     checkGreChecksums(c, issue);
     const owners = ownersOf(c);
     checkServedVips(c, owners, issue);
@@ -139,6 +140,21 @@ function checkNatGateways(c: ClusterSpec, issue: Issue): void {
         }
         if (nat.length === 0 && r.natGateway !== undefined) {
             issue(["realServers", i, "natGateway"], `"${r.host}" is not a NAT real server in any pool, yet natGateway would replace its default route. Fix: remove natGateway, or set forwarding: nat in its pool.`);
+        }
+    });
+}
+
+/** arptables rules are for a DR/TUN real server with an IPv4 address (the source ARP packets get); elsewhere they would do nothing. */
+function checkArpMethods(c: ClusterSpec, issue: Issue): void {
+    c.realServers.forEach((r, i) => {
+        if (r.arpMethod !== "arptables") return;
+        const address = hostAddress(c, r.host);
+        if (address === undefined) return;
+        const hidden = c.vipGroups.some((g) => g.services.some((svc) => svc.realServers.some((m) => m.forwarding !== "nat" && memberAddress(c, m) === address)));
+        if (!hidden) {
+            issue(["realServers", i, "arpMethod"], `"${r.host}" is not a DR or TUN real server in any pool, so it has no VIP to hide from ARP and the arptables rules would do nothing. Fix: remove arpMethod, or set forwarding: dr or tun in its pool.`);
+        } else if (familyOf(address) !== "inet") {
+            issue(["realServers", i, "arpMethod"], `"${r.host}" has the IPv6 address ${address}: IPv6 has no ARP, and arptables needs an IPv4 address to give ARP packets from a VIP as their source. Fix: remove arpMethod.`);
         }
     });
 }

@@ -2,6 +2,10 @@
 import { z } from "zod";
 import { interfaceName, ipv4Address, objectName } from "./common";
 
+/** How a DR/TUN real server hides its VIPs from ARP. */
+export const arpMethod = z.enum(["sysctl", "arptables"]);
+export type ArpMethod = z.infer<typeof arpMethod>;
+
 export const realServerSchema = z.strictObject({
     /** A name from `hosts`. */
     host: objectName,
@@ -11,6 +15,13 @@ export const realServerSchema = z.strictObject({
     aliasStart: z.number().int().min(0).max(99).default(0),
     /** NAT only: the director's address on this network, to become the default gateway. */
     natGateway: ipv4Address.optional(),
+    /**
+     * DR/TUN only: how the host keeps quiet about its IPv4 VIPs on the network. "sysctl" sets
+     * arp_ignore=1 and arp_announce=2 (all + interface); "arptables" leaves those alone and
+     * installs arptables, with rules in chains of our own: ARP requests for a VIP are dropped,
+     * and ARP packets the host sends from a VIP get its own address as source. Default "sysctl".
+     */
+    arpMethod: arpMethod.default("sysctl"),
 });
 
 /** A RealServer's own settings, without the host name the cluster resolves. */

@@ -89,6 +89,22 @@ describe("a director whose fwmark service marks its packets", () => {
     });
 });
 
+describe("a real server with arpMethod arptables", () => {
+    it("gets install and arptables steps, in that order before its VIP, and no ARP sysctls", async () => {
+        const c = clusterOf("seed-000");
+        c.realServers[0].arpMethod = "arptables";
+        const rs = await runUnderMocks(() => void buildCluster(parseCluster(c), pulumi.secret(KEY)), true);
+        expect(rs.map((r) => r.name).filter((n) => n.startsWith("rs1-"))).toEqual(["rs1-realserver-install", "rs1-realserver-arptables", "rs1-realserver-vip-192.168.13.100", "rs1-realserver-boot"]);
+        const arp = reveal(byName(rs, "rs1-realserver-arptables").inputs);
+        expect(arp.create).toContain("arptables -A pulumi-lvs-out -s 192.168.13.100 -j mangle --mangle-ip-s 192.168.13.112");
+        expect(arp.update).toBe(arp.create);
+        expect(reveal(byName(rs, "rs1-realserver-boot").inputs).create).toContain("arptables -A pulumi-lvs-in -d 192.168.13.100 -j DROP");
+        // rs2 keeps the default.
+        expect(rs.map((r) => r.name)).toContain("rs2-realserver-sysctl");
+        expect(rs.map((r) => r.name)).not.toContain("rs2-realserver-arptables");
+    });
+});
+
 describe("step runner", () => {
     it("uses @pulumi/command remote.Command, with the pinned host key, when asked to", async () => {
         const rs = await runUnderMocks(() => {

@@ -140,6 +140,26 @@ const refused: [string, (c: Cluster) => void, string, RegExp][] = [
     ["an HTTP path keepalived would split into another keyword", (c) => (svc(c).healthCheck = { type: "http", path: `/${"a".repeat(1100)}` }), "cluster.vipGroups[0].services[0].healthCheck.path", /another keyword/],
     ["a NAT real server without natGateway", (c) => (svc(c).realServers[0].forwarding = "nat"), "cluster.realServers[0].natGateway", /is required: "rs1" is a NAT real server/],
     ["natGateway on a DR-only real server", (c) => (c.realServers[0].natGateway = "192.168.13.111"), "cluster.realServers[0].natGateway", /not a NAT real server in any pool/],
+    ["a misspelt arpMethod", (c) => (c.realServers[0].arpMethod = "arptable"), "cluster.realServers[0].arpMethod", /Fix: use one of "sysctl", "arptables"/],
+    [
+        "arpMethod arptables on a NAT-only real server",
+        (c) => {
+            svc(c).realServers[0].forwarding = "nat";
+            Object.assign(c.realServers[0], { natGateway: "192.168.13.111", arpMethod: "arptables" });
+        },
+        "cluster.realServers[0].arpMethod",
+        /not a DR or TUN real server in any pool/,
+    ],
+    [
+        "arpMethod arptables on a real server with an IPv6 address",
+        (c) => {
+            c.hosts.rs1.address = "2001:db8::21";
+            c.vipGroups[0].vips.push("2001:db8::100");
+            c.realServers[0].arpMethod = "arptables";
+        },
+        "cluster.realServers[0].arpMethod",
+        /IPv6 has no ARP/,
+    ],
     ["an ssh.host with leading zeros (read as octal)", (c) => (c.hosts.rs1.ssh.host = "192.168.013.100"), "cluster.hosts.rs1.ssh.host", /another form/],
     ["an ssh.host that is one number (read as 32 bits)", (c) => (c.hosts.rs1.ssh.host = "1111111111"), "cluster.hosts.rs1.ssh.host", /another form/],
     ["a bastion host in hex", (c) => (c.hosts.rs1.ssh.bastion = { host: "0x7f.1", hostKey: c.hosts.rs1.ssh.hostKey }), "cluster.hosts.rs1.ssh.bastion.host", /another form/],
@@ -280,6 +300,8 @@ const accepted: [string, (c: Cluster) => void][] = [
             c.realServers[0].natGateway = "192.168.13.111";
         },
     ],
+    ["arpMethod arptables on a DR real server", (c) => (c.realServers[0].arpMethod = "arptables")],
+    ["arpMethod arptables on a TUN real server", (c) => Object.assign(c.realServers[0], { arpMethod: "arptables" }) && Object.assign(svc(c).realServers[0], { forwarding: "tun" })],
     ["a NAT real server on the director's own address, on the service port", (c) => svc(c).realServers.push({ address: "192.168.13.111", forwarding: "nat" })],
     ["checksummed GRE to a real server given by address, which the operator sets up", (c) => svc(c).realServers.push({ address: "192.168.13.114", forwarding: "tun", tunnel: { type: "gre", checksum: "csum" } })],
     ["checksummed GUE to a real server the stack sets up", (c) => Object.assign(svc(c).realServers[0], { forwarding: "tun", tunnel: { type: "gue", port: 5555, checksum: "csum" } })],

@@ -3,6 +3,7 @@
  * of every director, and the VIPs and role of every real server. Pure: no Pulumi, no I/O.
  */
 import type { ServiceSpec, VipGroupSpec, RealServerRefSpec } from "../../schema/vip-group";
+import type { ArpMethod } from "../../schema/real-server";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey, ServiceSettings, DestSettings, TunnelSettings } from "../ipvs/ipvs-model";
 import { normalizeRuleset, serviceId } from "../ipvs/ipvs-model";
 import { canonicalAddress } from "../../base/address";
@@ -44,6 +45,8 @@ export interface RealServerModel {
     /** The union of the tunnels its pools send it, sorted (ipip, gue by port, gre); empty without TUN. */
     tunnels: RealServerTunnel[];
     natGateway?: string;
+    /** DR/TUN: how the host hides its IPv4 VIPs from ARP. Default "sysctl". */
+    arpMethod: ArpMethod;
 }
 
 export interface DirectorModel {
@@ -203,6 +206,8 @@ export interface RealServerInput {
     interface: string;
     aliasStart: number;
     natGateway?: string;
+    /** Default "sysctl". */
+    arpMethod?: ArpMethod;
 }
 
 /** What a real server needs follows from the pools that list its address. */
@@ -240,7 +245,7 @@ export function realServerModel(r: RealServerInput, groups: GroupView[]): RealSe
     });
     const order = (t: RealServerTunnel) => TUNNEL_TYPES.indexOf(t.type) * 65536 + (t.port ?? 0);
     const sorted = [...tunnels.values()].sort((a, b) => order(a) - order(b));
-    const model: RealServerModel = { host: r.host, address: r.address, interface: r.interface, vips, roles: [...roles].sort(), tunnels: sorted };
+    const model: RealServerModel = { host: r.host, address: r.address, interface: r.interface, vips, roles: [...roles].sort(), tunnels: sorted, arpMethod: r.arpMethod ?? "sysctl" };
     if (r.natGateway !== undefined) model.natGateway = r.natGateway;
     return model;
 }

@@ -29,12 +29,16 @@ export function installStep(packages: { command: string; pkg: string }[], module
             "  elif command -v yum >/dev/null 2>&1; then yum install -y $need",
             '  else echo "pulumi-lvs: no apt-get, dnf or yum to install:$need" >&2; exit 1; fi',
             "fi",
-            ...modules.map((m) => `modprobe ${shellCommand([m])}`),
-            "mkdir -p /etc/modules-load.d",
-            `printf '%s\\n' ${modules.map((m) => shellCommand([m])).join(" ")} > /etc/modules-load.d/pulumi-lvs-${name}.conf`,
+            ...(modules.length > 0
+                ? [
+                      ...modules.map((m) => `modprobe ${shellCommand([m])}`),
+                      "mkdir -p /etc/modules-load.d",
+                      `printf '%s\\n' ${modules.map((m) => shellCommand([m])).join(" ")} > /etc/modules-load.d/pulumi-lvs-${name}.conf`,
+                  ]
+                : []),
         ]),
         // Packages stay: removing ipvsadm could break other users of the host. Only our file goes.
-        delete: script([`rm -f /etc/modules-load.d/pulumi-lvs-${name}.conf`]),
+        delete: script(modules.length > 0 ? [`rm -f /etc/modules-load.d/pulumi-lvs-${name}.conf`] : []),
     };
 }
 

@@ -1,7 +1,7 @@
 /**
- * Real-server host steps, in dependency order: ARP (and rp_filter) sysctls first, because a
- * VIP added while the host still answers ARP for it steals traffic from the director; then
- * the VIPs; then the boot unit that re-adds them after a reboot.
+ * Real-server host steps, in dependency order: ARP (and rp_filter) sysctls or arptables rules
+ * first, because a VIP added while the host still answers ARP for it steals traffic from the
+ * director; then the VIPs; then the boot unit that re-adds them after a reboot.
  */
 import type { RealServerModel } from "./cluster-model";
 import type { HostStep } from "./host-step";
@@ -11,10 +11,16 @@ import { familyOf } from "../../base/address";
 import { sysctlKey, sysctlStep } from "./render-sysctl";
 import { vipAddArgv, vipStep } from "./render-vip";
 import { bootStep } from "./render-boot";
+import { arptablesLines, arptablesStep } from "./render-arptables";
+import { installStep } from "./render-director";
 import { tunnelBootLines, tunnelDevicesV4, tunnelModules, tunnelStep } from "./render-tunnel";
 
 export interface RealServerSteps {
+    /** Only with arpMethod arptables: installs arptables. */
+    install?: HostStep;
     sysctl?: HostStep;
+    /** Only with arpMethod arptables on a DR/TUN real server. */
+    arptables?: HostStep;
     tunnel?: HostStep;
     gateway?: HostStep;
     vips: HostStep[];
@@ -25,7 +31,7 @@ const conf = (iface: string, name: string) => sysctlKey("net", "ipv4", "conf", i
 
 function arpSettings(m: RealServerModel): [string, number][] {
     const out: [string, number][] = [];
-    for (const iface of ["all", m.interface]) out.push([conf(iface, "arp_ignore"), 1], [conf(iface, "arp_announce"), 2]);
+    if (m.arpMethod === "sysctl") for (const iface of ["all", m.interface]) out.push([conf(iface, "arp_ignore"), 1], [conf(iface, "arp_announce"), 2]);
     // TUN: decapsulated packets arrive on the tunnel's device (tunl0, gre0) with the client as
     // source, which the routing table reaches through another interface: strict reverse-path
     // filtering (the kernel takes the max of all and the device) would drop them. IPv6 has no
@@ -70,12 +76,15 @@ function gatewayStep(gateway: string, iface: string): HostStep {
 
 export function realServerSteps(m: RealServerModel): RealServerSteps {
     const needsArp = m.roles.includes("dr") || m.roles.includes("tun");
+    const vipAddresses = m.vips.map((v) => v.address);
+    const arptables = needsArp && m.arpMethod === "arptables";
     const steps: RealServerSteps = {
         vips: m.vips.map((v) => vipStep(v, false)),
         boot: bootStep(
             "realserver",
             [
                 ...tunnelBootLines(m),
+                ...(arptables ? arptablesLines(vipAddresses, m.address, m.host) : []),
                 ...m.vips.map((v) => shellCommand(vipAddArgv(v))),
                 ...(m.natGateway ? [gatewayRoute("replace", m.natGateway, m.interface)] : []),
             ],
@@ -83,7 +92,13 @@ export function realServerSteps(m: RealServerModel): RealServerSteps {
     };
     // The device keys (net.ipv4.conf.gre0...) exist once the module that creates the device is loaded.
     const before = tunnelDevicesV4(m).length > 0 ? tunnelModules(m).map((mod) => shellCommand(["modprobe", mod])) : [];
-    if (needsArp) steps.sysctl = sysctlStep({ name: "realserver", settings: arpSettings(m), before });
+    const settings = needsArp ? arpSettings(m) : [];
+    // With arptables and no TUN device, nothing is left for sysctl to set.
+    if (settings.length > 0) steps.sysctl = sysctlStep({ name: "realserver", settings, before });
+    if (arptables) {
+        steps.install = installStep([{ command: "arptables", pkg: "arptables" }], [], "realserver");
+        steps.arptables = arptablesStep(vipAddresses, m.address, m.host);
+    }
     if (m.tunnels.length > 0) steps.tunnel = tunnelStep(m);
     if (m.natGateway) steps.gateway = gatewayStep(m.natGateway, m.interface);
     return steps;
