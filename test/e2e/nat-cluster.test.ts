@@ -7,10 +7,9 @@
  * that puts ip_forward and the real servers' routes back.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { clientGetMany, onHostOk, readLabHosts, up } from "../lab/lab";
+import { clientGetMany, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
-import { labStackHosts } from "./support/lab-stack";
-import { writeStackConfig } from "./support/engine";
+import { tally, writeLabStack } from "./support/lab-stack";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 
@@ -27,13 +26,9 @@ interface Pool {
     port: number;
 }
 
-/** Seed 001's cluster on the lab: hosts at their seed-001 addresses, reached through the lab's forwards. */
+/** Seed 001's cluster on the lab: hosts at their seed-001 (private network) addresses, reached through the lab's forwards. */
 function writeNatStack(pool: Pool): void {
-    const lab = readLabHosts();
-    const hosts = labStackHosts() as Record<string, { address: string }>;
-    for (const h of lab.hosts) if (h.privateAddress) hosts[h.name] = { ...hosts[h.name], address: h.privateAddress };
     const cluster = {
-        hosts: { director1: hosts.director1, rs1: hosts.rs1, rs2: hosts.rs2 },
         vipGroups: [
             {
                 name: "web",
@@ -44,7 +39,7 @@ function writeNatStack(pool: Pool): void {
         directors: [{ host: "director1", interface: "ens33", vipGroups: ["web"], drain: { timeoutSeconds: 20, pollSeconds: 1 } }],
         realServers: (["rs1", "rs2"] as const).map((rs) => ({ host: rs, interface: "ens34", natGateway: DIP })),
     };
-    writeStackConfig(STACK, { "pulumi-lvs:sshPrivateKeyFile": lab.privateKeyPath, "pulumi-lvs:cluster": cluster });
+    writeLabStack(STACK, cluster, { network: "private" });
 }
 
 async function natEntries(): Promise<Record<string, string>> {
@@ -52,7 +47,6 @@ async function natEntries(): Promise<Record<string, string>> {
     return Object.fromEntries(Object.entries(all).filter(([k]) => k.includes(` ${VIP}:`)));
 }
 
-const tally = (answers: string[]) => answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a]: (acc[a] ?? 0) + 1 }), {});
 
 const before: Record<string, string> = {};
 

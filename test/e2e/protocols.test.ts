@@ -5,9 +5,9 @@
  * service is created, listed and removed on the real kernel.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { asClient, onHostOk, readLabHosts, up } from "../lab/lab";
-import { freshStack, pulumiOk, report, writeStackConfig } from "./support/engine";
-import { labStackHosts } from "./support/lab-stack";
+import { asClient, onHostOk, up } from "../lab/lab";
+import { freshStack, pulumiOk, report } from "./support/engine";
+import { tally, writeLabStack } from "./support/lab-stack";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 
@@ -17,26 +17,15 @@ const DIRECTOR_MAC = "52:54:00:13:00:6f";
 
 /** A DR cluster of director1 over rs1 and rs2 with `services`, every host at its `family` address. */
 function writeStack(stack: string, vip: string, services: unknown[], family: "inet" | "inet6"): void {
-    const lab = readLabHosts();
-    const all = labStackHosts() as Record<string, { address: string }>;
-    const hosts: Record<string, unknown> = {};
-    for (const name of ["director1", "rs1", "rs2"]) {
-        const h = lab.hosts.find((x) => x.name === name)!;
-        hosts[name] = { ...all[name], address: family === "inet6" ? h.address6 : h.address };
-    }
-    writeStackConfig(stack, {
-        "pulumi-lvs:sshPrivateKeyFile": lab.privateKeyPath,
-        "pulumi-lvs:cluster": {
-            hosts,
-            vipGroups: [{ name: "svc", vips: [vip], services }],
-            directors: [{ host: "director1", interface: "ens33", vipGroups: ["svc"], drain: { timeoutSeconds: 10, pollSeconds: 1 } }],
-            realServers: [{ host: "rs1" }, { host: "rs2" }],
-        },
-    });
+    const cluster = {
+        vipGroups: [{ name: "svc", vips: [vip], services }],
+        directors: [{ host: "director1", interface: "ens33", vipGroups: ["svc"], drain: { timeoutSeconds: 10, pollSeconds: 1 } }],
+        realServers: [{ host: "rs1" }, { host: "rs2" }],
+    };
+    writeLabStack(stack, cluster, { network: family });
 }
 
 const pool = [{ host: "rs1" }, { host: "rs2" }];
-const tally = (answers: string[]) => answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a]: (acc[a] ?? 0) + 1 }), {});
 
 async function clientLoop(n: number, request: string): Promise<string[]> {
     const r = await asClient(["sh", "-c", `for i in $(seq 1 ${n}); do ${request} || echo FAILED; done`]);

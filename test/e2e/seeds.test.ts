@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { asClient, readLabHosts, up } from "../lab/lab";
 import { freshStack, pulumiOk, report, writeStackConfig } from "./support/engine";
-import { labStackHosts } from "./support/lab-stack";
+import { labStackHosts, tally } from "./support/lab-stack";
 import { clusterOf } from "../support/stacks";
 
 type Cluster = Record<string, any>;
@@ -17,15 +17,14 @@ const LAB_NETS = [/^192\.168\.13\./, /^192\.168\.0\./, /^172\.16\./];
 
 /** The seed's cluster on the lab's hosts and networks. */
 function seedOnLab(seed: string): Cluster {
-    const lab = readLabHosts();
-    const labHosts = labStackHosts() as Record<string, { address: string }>;
+    const main = labStackHosts();
+    const privateNet = labStackHosts({}, "private");
     const c = clusterOf(seed);
     const nic: Record<string, string> = {};
     for (const name of Object.keys(c.hosts)) {
-        const h = lab.hosts.find((x) => x.name === name)!;
-        const privateNet = /^172\.16\./.test(c.hosts[name].address);
-        c.hosts[name] = { ...labHosts[name], address: privateNet ? h.privateAddress : h.address };
-        nic[name] = privateNet ? "ens34" : "ens33";
+        const onPrivate = /^172\.16\./.test(c.hosts[name].address);
+        c.hosts[name] = onPrivate ? privateNet[name] : main[name];
+        nic[name] = onPrivate ? "ens34" : "ens33";
     }
     for (const g of c.vipGroups) g.vips = g.vips.map((v: string) => (LAB_NETS.some((n) => n.test(v)) ? v : "192.168.13.100"));
     // Every VIP lives on the lab's main bridge, so directors face clients on ens33; a real
@@ -64,11 +63,9 @@ describe.sequential.each(SEEDS)("%s on the lab", (seed) => {
                 const url = `http://${g.vips[0]}:${svc.port}/`;
                 // keepalived's checks take a delay loop to put real servers in; wait for answers first.
                 await asClient(["sh", "-c", `for i in $(seq 1 60); do curl -s --max-time 2 ${url} >/dev/null && exit 0; sleep 1; done; exit 1`]);
-                if (cluster.haPairs) await asClient(["sleep", "12"]); // both real servers checked in (delay loop 6 s)
+                if (cluster.haPairs) await new Promise((r) => setTimeout(r, 12_000)); // both real servers checked in (delay loop 6 s)
                 const out = await asClient(["sh", "-c", `for i in $(seq 1 ${n}); do curl -s --max-time 3 ${url} || echo FAILED; done`]);
-                const got: Record<string, number> = {};
-                for (const a of out.stdout.split("\n").filter(Boolean)) got[a] = (got[a] ?? 0) + 1;
-                expect(got, `${seed} ${url}`).toEqual(want);
+                expect(tally(out.stdout.split("\n").filter(Boolean)), `${seed} ${url}`).toEqual(want);
             }
         }
     });

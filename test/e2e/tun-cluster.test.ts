@@ -6,9 +6,9 @@
  * needs, proved by breaking it on purpose. Then IPv6 over ip6ip6. Destroy puts everything back.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { asClient, onHostOk, readLabHosts, up, type LabHostName } from "../lab/lab";
-import { freshStack, pulumiOk, report, writeStackConfig } from "./support/engine";
-import { labStackHosts } from "./support/lab-stack";
+import { asClient, onHostOk, up, type LabHostName } from "../lab/lab";
+import { freshStack, pulumiOk, report } from "./support/engine";
+import { writeLabStack } from "./support/lab-stack";
 
 const VIP = "192.168.13.100";
 const VIP6 = "fd13::100";
@@ -19,23 +19,16 @@ const PLAN: { rs: LabHostName; port: number; tunnel: Record<string, unknown>; de
 ];
 
 function writeTunStack(stack: string, family: "inet" | "inet6"): void {
-    const lab = readLabHosts();
-    const all = labStackHosts() as Record<string, { address: string }>;
-    const hosts: Record<string, unknown> = {};
-    for (const name of ["director1", "rs1", "rs2", "rs3"]) {
-        const h = lab.hosts.find((x) => x.name === name)!;
-        hosts[name] = { ...all[name], address: family === "inet6" ? h.address6 : h.address };
-    }
     const plan = family === "inet6" ? PLAN.slice(0, 1) : PLAN;
-    writeStackConfig(stack, {
-        "pulumi-lvs:sshPrivateKeyFile": lab.privateKeyPath,
-        "pulumi-lvs:cluster": {
-            hosts,
+    writeLabStack(
+        stack,
+        {
             vipGroups: [{ name: "tun", vips: [family === "inet6" ? VIP6 : VIP], services: plan.map((p) => ({ protocol: "tcp", port: p.port, scheduler: "rr", realServers: [{ host: p.rs, forwarding: "tun", tunnel: p.tunnel }] })) }],
             directors: [{ host: "director1", interface: "ens33", vipGroups: ["tun"], drain: { timeoutSeconds: 10, pollSeconds: 1 } }],
             realServers: plan.map((p) => ({ host: p.rs })),
         },
-    });
+        { network: family },
+    );
 }
 
 const get = async (url: string) => (await asClient(["curl", "-s", "-g", "--max-time", "3", url])).stdout.trim() || "FAILED";

@@ -27,19 +27,30 @@ export function drCluster(pool: PoolMember[]): Record<string, unknown> {
 /** The lab's hosts as a stack takes them, with per-host changes (say, another SSH port). */
 export type HostOverrides = Partial<Record<LabHostName, { ssh?: Record<string, unknown> }>>;
 
-export function labStackHosts(overrides: HostOverrides = {}): Record<string, unknown> {
-    const hosts = stackHosts(readLabHosts()) as Record<string, { ssh: Record<string, unknown> }>;
+/**
+ * Which of a lab host's addresses a stack uses as its `address`: the main subnet's, its IPv6
+ * one, or seed 001's private one (hosts without a private address keep their main one).
+ */
+export type LabNetwork = "inet" | "inet6" | "private";
+
+export function labStackHosts(overrides: HostOverrides = {}, network: LabNetwork = "inet"): Record<string, unknown> {
+    const lab = readLabHosts();
+    const hosts = stackHosts(lab) as Record<string, { address: string; ssh: Record<string, unknown> }>;
+    for (const h of lab.hosts) {
+        if (network === "inet6") hosts[h.name].address = h.address6;
+        if (network === "private" && h.privateAddress) hosts[h.name].address = h.privateAddress;
+    }
     for (const [name, o] of Object.entries(overrides)) hosts[name] = { ...hosts[name], ssh: { ...hosts[name].ssh, ...o.ssh } };
     return hosts;
 }
 
-/** Writes the stack's config for the lab, in this checkout or `root`. */
-export function writeLabStack(stack: string, cluster: Record<string, unknown>, opts: { root?: string; hosts?: HostOverrides } = {}): void {
+/** Writes the stack's config for the lab, in this checkout or `root`, with every host at its `network` address. */
+export function writeLabStack(stack: string, cluster: Record<string, unknown>, opts: { root?: string; hosts?: HostOverrides; network?: LabNetwork } = {}): void {
     writeStackConfig(
         stack,
         {
             "pulumi-lvs:sshPrivateKeyFile": readLabHosts().privateKeyPath,
-            "pulumi-lvs:cluster": { ...cluster, hosts: labStackHosts(opts.hosts) },
+            "pulumi-lvs:cluster": { ...cluster, hosts: labStackHosts(opts.hosts, opts.network) },
         },
         opts.root,
     );
@@ -61,3 +72,6 @@ export async function connCounters(director: LabHostName): Promise<Record<string
     }
     return counters;
 }
+
+/** How many answers each real server gave ("FAILED" counts as its own key). */
+export const tally = (answers: string[]): Record<string, number> => answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a]: (acc[a] ?? 0) + 1 }), {});
