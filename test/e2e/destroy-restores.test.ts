@@ -51,6 +51,9 @@ describe.sequential("destroy restores what every up changed", () => {
     beforeAll(async () => {
         await up();
         for (const rs of ["rs1", "rs2"] as const) await onHostOk(rs, `ip route show default | grep -q 'metric 100' || ip route add ${METRIC_ROUTE}`);
+        // An earlier test's GRE pool may have loaded ip_gre; without it, a stack that only looks
+        // at gre0 by name (which makes the kernel load ip_gre) shows up in the diff below.
+        for (const h of HOSTS) await onHostOk(h, "modprobe -r ip_gre 2>/dev/null || true");
         for (const h of HOSTS) before[h] = await snapshotHost(h);
         writeLabStack(STACK, first);
         await freshStack(STACK);

@@ -1,7 +1,7 @@
 /**
  * arpMethod on a DR/TUN real server: the default ("sysctl") renders byte for byte what it did
  * before the setting existed (fixtures/real-server-steps-main.json, rendered by main at
- * 9edcb33); "arptables" replaces the ARP sysctls with rules in chains of our own, installs
+ * 9edcb33, with VIP removal and tunnel release later made to ask sysfs whether the device exists); "arptables" replaces the ARP sysctls with rules in chains of our own, installs
  * arptables, runs before the VIPs and again at boot.
  */
 import { describe, expect, it } from "vitest";

@@ -48,7 +48,10 @@ const actions = () => log().filter((l) => !/^(systemctl is-|ip addr show )/.test
 
 /** Runs a step script in the sandbox; returns its exit code and stderr. */
 function run(text: string): { code: number; stderr: string } {
-    const moved = text.replace(/\/etc\//g, `${root}/etc/`).replace(/\/var\/lib\//g, `${root}/var/lib/`);
+    const moved = text
+        .replace(/\/etc\//g, `${root}/etc/`)
+        .replace(/\/var\/lib\//g, `${root}/var/lib/`)
+        .replace(/\/sys\/class\/net\//g, `${root}/state/net/`);
     const env = { PATH: `${root}/bin:/usr/bin:/bin`, ST: path.join(root, "state") };
     try {
         execFileSync("/bin/sh", ["-c", moved], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -61,7 +64,7 @@ function run(text: string): { code: number; stderr: string } {
 
 beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "ka-steps-"));
-    for (const d of ["bin", "state", "etc/keepalived", "var/lib"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+    for (const d of ["bin", "state", "state/net/ens33", "etc/keepalived", "var/lib"]) fs.mkdirSync(path.join(root, d), { recursive: true });
     for (const [name, body] of Object.entries(STUBS)) {
         fs.writeFileSync(path.join(root, "bin", name), `#!/bin/sh\necho "${name} $*" >> "$ST/log"\n${body}\n`, { mode: 0o755 });
     }

@@ -29,7 +29,7 @@ const ARP = ["net/ipv4/conf/all/arp_ignore = 1", "net/ipv4/conf/all/arp_announce
 const ADDED = "/var/lib/pulumi-lvs/realserver-tunnel.added";
 const RELEASE = `release() {
   case "$1" in
-    link) ip link set "$2" down 2>/dev/null || true ;;
+    link) if [ -e "/sys/class/net/$2" ]; then ip link set "$2" down || true; fi ;;
     fou) ip fou del port "$2" \${3:+"$3"} 2>/dev/null || true ;;
   esac
 }`;
@@ -108,7 +108,7 @@ describe("TUN real server, per tunnel type", () => {
         // The VIP moves here from the other IPv4 tunnel device when its pools change type.
         const other = t.device === "tunl0" ? "gre0" : "tunl0";
         expect(steps.vips[0].create).toBe(
-            `set -eu\nif ip addr show dev ${other} 2>/dev/null | grep -qF ' 192.168.13.100/32 '; then ip addr del 192.168.13.100/32 dev ${other}; fi\nip link set ${t.device} up\nip addr replace 192.168.13.100/32 dev ${t.device}\n`,
+            `set -eu\nif [ -e /sys/class/net/${other} ] && ip addr show dev ${other} | grep -qF ' 192.168.13.100/32 '; then ip addr del 192.168.13.100/32 dev ${other}; fi\nip link set ${t.device} up\nip addr replace 192.168.13.100/32 dev ${t.device}\n`,
         );
         expect(sysctlBefore(m)).toEqual(t.modules.map((mod) => `modprobe ${mod}`));
         expect(sysctlConf(m)).toEqual([...ARP, "net/ipv4/conf/all/rp_filter = 0", `net/ipv4/conf/${t.device}/rp_filter = 0`]);

@@ -23,7 +23,10 @@ const STUBS: Record<string, string> = {
 esac
 [ -e "$ST/links/$d" ] || echo down > "$ST/links/$d"
 case "$d" in tunl0|gre0) k="$ST/kv/net_ipv4_conf_\${d}_rp_filter"; [ -e "$k" ] || echo 2 > "$k" ;; esac`,
-    ip: `case "$1 $2" in
+    // Naming a missing fallback device to ip loads its module, as the kernel's netdev-<name>
+    // alias does: a script that only looks must ask sysfs first (the links directory here).
+    ip: `for a in "$@"; do case "$a" in tunl0|gre0|ip6tnl0|ip6gre0) [ -e "$ST/links/$a" ] || { echo "autoload $a" >> "$ST/log"; echo down > "$ST/links/$a"; } ;; esac; done
+case "$1 $2" in
   "-o link") [ -e "$ST/links/$5" ] || exit 1
     if [ "$(cat "$ST/links/$5")" = up ]; then f="<NOARP,UP,LOWER_UP>"; else f="<NOARP>"; fi
     echo "9: $5@NONE: $f mtu 1480 qdisc noqueue state UNKNOWN" ;;
@@ -57,7 +60,10 @@ const added = () => fs.readFileSync(file("var/lib/pulumi-lvs/realserver-tunnel.a
 const changes = () => fs.readFileSync(st("log"), "utf8").split("\n").filter((l) => /^ip (link set|fou add|fou del)/.test(l));
 
 function run(text: string): void {
-    const moved = text.replace(/\/etc\//g, `${root}/etc/`).replace(/\/var\/lib\//g, `${root}/var/lib/`);
+    const moved = text
+        .replace(/\/etc\//g, `${root}/etc/`)
+        .replace(/\/var\/lib\//g, `${root}/var/lib/`)
+        .replace(/\/sys\/class\/net\//g, `${root}/state/links/`);
     execFileSync("/bin/sh", ["-c", moved], { env: { PATH: `${root}/bin:/usr/bin:/bin`, ST: path.join(root, "state") }, stdio: ["ignore", "pipe", "pipe"] });
 }
 
@@ -153,6 +159,21 @@ describe("tunnel step", () => {
         expect([addrs("gre0"), addrs("tunl0"), link("gre0"), link("tunl0")]).toEqual([[], ["192.168.13.100/32"], "down", "up"]);
         run(ipip.vips[0].delete);
         expect(addrs("tunl0")).toEqual([]);
+    });
+
+    it("an ipip real server never loads ip_gre: the VIP's move checks gre0 in sysfs, not by naming it to ip", () => {
+        const ipip = steps([{ type: "ipip" }]);
+        for (const s of [ipip.tunnel!.create, ipip.vips[0].create, ipip.vips[0].delete, ipip.tunnel!.delete]) run(s);
+        expect(link("gre0")).toBe("absent");
+        expect(fs.readFileSync(st("log"), "utf8")).not.toContain("autoload");
+    });
+
+    it("destroy after the module went away (gre0 gone) neither fails nor loads it again", () => {
+        const gre = steps([{ type: "gre" }]);
+        run(gre.tunnel!.create);
+        fs.rmSync(st("links/gre0"));
+        run(gre.tunnel!.delete);
+        expect(link("gre0")).toBe("absent");
     });
 
     it("a delete when create never ran changes nothing", () => {

@@ -71,7 +71,7 @@ const ADOPT_LEGACY = `if [ -e ${LEGACY_MODULES_FILE} ] && ! grep -qxF 'link tunl
 const RELEASE = [
     "release() {",
     "  case \"$1\" in",
-    "    link) ip link set \"$2\" down 2>/dev/null || true ;;",
+    "    link) if [ -e \"/sys/class/net/$2\" ]; then ip link set \"$2\" down || true; fi ;;",
     "    fou) ip fou del port \"$2\" ${3:+\"$3\"} 2>/dev/null || true ;;",
     "  esac",
     "}",
