@@ -1,7 +1,9 @@
 /**
  * What the IpvsTable provider does, written against HostTransport so tests can run it on an
  * in-memory ipvsadm. Reads the live table, applies only the difference (never -C), drains
- * leaving real servers, and saves the owned entries for the boot unit.
+ * leaving real servers, and saves the owned entries for the boot unit. Each phase of the
+ * difference goes to the host as one `ipvsadm -R` stream on stdin: one process whatever the
+ * table's size, and no size-proportional command line.
  */
 import type { HostTransport } from "./transport";
 import { runChecked } from "./transport";
@@ -9,8 +11,9 @@ import type { Ruleset } from "../core/ipvs/ipvs-model";
 import { destId, serviceId } from "../core/ipvs/ipvs-model";
 import { parseSave, parseListThresholds, mergeThresholds, parseListConnections } from "../core/ipvs/ipvs-parse";
 import { fromEntries, toEntries } from "../core/ipvs/ipvs-entries";
-import { planChanges, opArgs, type IpvsOp, type Plan } from "../core/ipvs/ipvs-diff";
+import { planChanges, opEntryId, restoreStream, allOps, type IpvsOp, type Plan } from "../core/ipvs/ipvs-diff";
 import { renderRestore } from "../core/ipvs/ipvs-render";
+import { applyOps } from "../core/ipvs/ipvs-apply";
 import { shellCommand } from "../base/shell-quote";
 
 export type TableManager = "ipvsadm" | "keepalived";
@@ -37,10 +40,15 @@ export interface ApplyReport {
     drained: { dest: string; waitedSeconds: number; activeLeft: number }[];
 }
 
+/** Printed between the two listings, so one exec reads both. */
+const LISTING_SPLIT = "--- pulumi-lvs: thresholds follow ---";
+
+/** The live table with thresholds (-S omits them), in one exec: the preview's probe costs one round trip. */
 export async function readLive(t: HostTransport): Promise<Ruleset> {
-    const save = await runChecked(t, "ipvsadm -S -n");
-    const thresholds = await runChecked(t, "ipvsadm -L -n --thresholds");
-    return mergeThresholds(parseSave(save), parseListThresholds(thresholds));
+    const out = await runChecked(t, ["set -e", "ipvsadm -S -n", `echo '${LISTING_SPLIT}'`, "ipvsadm -L -n --thresholds"].join("\n"));
+    const at = out.indexOf(`${LISTING_SPLIT}\n`);
+    if (at < 0) throw new Error(`reading the ipvs table: the listing lacks its separator line; got:\n${out.slice(0, 500)}`);
+    return mergeThresholds(parseSave(out.slice(0, at)), parseListThresholds(out.slice(at + LISTING_SPLIT.length + 1)));
 }
 
 /** Service and dest ids of a ruleset, the form planChanges takes for ownership. */
@@ -65,11 +73,35 @@ export function ownedView(live: Ruleset, owned: Ruleset, desired: Ruleset): Reco
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function runOps(t: HostTransport, ops: IpvsOp[], log: string[]): Promise<void> {
+/** What lastApply keeps of the commands: enough to read a change, not a 10,000-line state. */
+export const LOGGED_COMMANDS = 200;
+
+function logCommands(log: string[], stream: string): void {
+    const lines = stream.split("\n").filter((l) => l !== "");
+    const room = Math.max(0, LOGGED_COMMANDS - log.length);
+    log.push(...lines.slice(0, room).map((l) => `ipvsadm ${l}`));
+    if (lines.length > room) log.push(`... ${lines.length - room} more ipvsadm commands not logged`);
+}
+
+/**
+ * Sends one phase as an `ipvsadm -R` stream. -R runs every line whatever happened before and
+ * exits with the last line's status, so a refused line in the middle shows only as what it
+ * printed: any stderr fails the apply. The lines before it took effect; the error says how far
+ * the table is from the stack, and the next `up` plans from the live table and sends only that.
+ */
+async function sendOps(t: HostTransport, ops: IpvsOp[], phase: string, desired: TableState, owned: Record<string, string>, log: string[]): Promise<void> {
     if (ops.length === 0) return;
-    const lines = ops.map((op) => shellCommand(["ipvsadm", ...opArgs(op)]));
-    log.push(...lines);
-    await runChecked(t, ["set -e", ...lines].join("\n"));
+    const stream = restoreStream(ops);
+    logCommands(log, stream);
+    const r = await t.run("ipvsadm -R", stream);
+    if (r.code === 0 && r.stderr.trim() === "") return;
+    const left = allOps(planAgainst(await readLive(t), owned, desired)).map(opEntryId);
+    const refused = r.stderr.trim().split("\n").slice(0, 5).join("; ") || `exit ${r.code}`;
+    throw new Error(
+        `ipvsadm -R (${phase} phase, ${ops.length} change${ops.length === 1 ? "" : "s"}) was refused in part: ${refused}. ` +
+            `The table now differs from the stack in ${left.length} entr${left.length === 1 ? "y" : "ies"}${left.length ? ` (${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""})` : ""}; ` +
+            "no other entry was touched. Fix the cause above and run `pulumi up` again: it sends only what still differs.",
+    );
 }
 
 async function waitForDrain(t: HostTransport, ops: IpvsOp[], drain: DrainSettings, report: ApplyReport): Promise<void> {
@@ -114,14 +146,20 @@ export async function applyTable(t: HostTransport, ownedEntries: Record<string, 
         report.live = await waitForConvergence(t, ownedEntries, desired);
         return report;
     }
-    const plan = planAgainst(await readLive(t), ownedEntries, desired);
+    const before = await readLive(t);
+    const plan = planAgainst(before, ownedEntries, desired);
     report.warnings.push(...plan.warnings);
-    await runOps(t, plan.apply, report.commands);
-    await runOps(t, plan.drain, report.commands);
-    await waitForDrain(t, plan.drain, desired.drain, report);
-    await runOps(t, plan.remove, report.commands);
+    // With nothing to drain, adding and removing need no wait between them: one stream.
+    const phases: [string, IpvsOp[]][] = plan.drain.length === 0 ? [["apply", [...plan.apply, ...plan.remove]]] : [["apply", plan.apply], ["drain", plan.drain]];
+    for (const [phase, ops] of phases) await sendOps(t, ops, phase, desired, ownedEntries, report.commands);
+    if (plan.drain.length > 0) {
+        await waitForDrain(t, plan.drain, desired.drain, report);
+        await sendOps(t, plan.remove, "remove", desired, ownedEntries, report.commands);
+    }
     await saveRules(t, desired.rulesFile, desiredRules);
-    report.live = ownedView(await readLive(t), owned, desiredRules);
+    // The host took every line without a word (sendOps checks), so the table is the one read
+    // before with the plan applied: no second listing, which costs seconds at 10,000 entries.
+    report.live = ownedView(applyOps(before, allOps(plan), desired.localAddresses), owned, desiredRules);
     return report;
 }
 

@@ -40,8 +40,9 @@ function later(): Record<string, unknown> {
 /** What may stay after destroy: modules the stack loaded, and what loading them creates. */
 const MODULE_LEFTOVER: Record<string, RegExp> = {
     modules: /^(ip_vs\w*|ipip|tunnel4|ip_tunnel|nf_conntrack|nf_defrag_ipv[46]|libcrc32c)$/,
-    // ip_vs needs nf_conntrack, whose settings appear with it.
-    sysctl: /^net\.ipv4\.vs\.|^net\.ipv[46]\.(conf|neigh)\.tunl0\.|^net\.netfilter\.nf_conntrack_/,
+    // ip_vs needs nf_conntrack, whose settings appear with it (its flowtable timeouts and
+    // net.nf_conntrack_max included).
+    sysctl: /^net\.ipv4\.vs\.|^net\.ipv[46]\.(conf|neigh)\.tunl0\.|^net\.netfilter\.nf_(conntrack|flowtable)_|^net\.nf_conntrack_max = /,
     links: /^\d+: tunl0@NONE: <NOARP> mtu 1480 .* state DOWN /,
 };
 

@@ -17,8 +17,9 @@ const state = (entries: Record<string, string>, timeoutSeconds = 5): TableState 
     rulesFile: "/var/lib/pulumi-lvs/ipvs.rules",
 });
 
+/** The changes ipvsadm made, line by line (each line of an -R stream is recorded as its own call). */
 function ipvsCalls(host: FakeHost): string[] {
-    return host.ipvsadm.calls.map((c) => c.join(" ")).filter((c) => !/^(-S|-L)/.test(c));
+    return host.ipvsadm.calls.map((c) => c.join(" ")).filter((c) => !/^(-S|-L|-R)/.test(c));
 }
 
 describe("IpvsTable provider logic", () => {

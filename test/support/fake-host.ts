@@ -1,6 +1,6 @@
 /**
  * An in-memory host for provider tests: runs the command lines IpvsTable sends (ipvsadm calls,
- * one-file writes and removals) against FakeIpvsadm and a file map. Anything else fails loudly,
+ * -R streams on stdin, echoed separators, one-file writes and removals) against FakeIpvsadm and a file map. Anything else fails loudly,
  * so a new kind of command cannot slip past the tests unexercised.
  */
 import type { HostTransport, RunResult } from "../../components/providers/transport";
@@ -49,6 +49,7 @@ export class FakeHost implements HostTransport {
     async run(command: string, stdin?: string): Promise<RunResult> {
         this.commands.push(command);
         let out = "";
+        let err = "";
         for (const line of command.split("\n")) {
             if (line === "set -e" || line === "") continue;
             const write = /^mkdir -p "\$\(dirname (\S+)\)" && cat > \1\.tmp && mv \1\.tmp \1$/.exec(line);
@@ -61,16 +62,23 @@ export class FakeHost implements HostTransport {
                 this.files.delete(rm[1]);
                 continue;
             }
+            const echo = /^echo '([^']*)'$/.exec(line);
+            if (echo) {
+                out += `${echo[1]}\n`;
+                continue;
+            }
             // Removing the emptied state dir: the fake has no directories to remove.
             if (/^rmdir "\$\(dirname \S+\)" 2>\/dev\/null \|\| true$/.test(line)) continue;
             const argv = shellWords(line);
             if (argv[0] !== "ipvsadm") return { code: 127, stdout: "", stderr: `fake host: unsupported command: ${line}` };
             if (argv.includes("-L") && !argv.includes("--thresholds")) this.onPoll?.();
             const r = this.ipvsadm.exec(argv.slice(1), stdin);
-            if (r.code !== 0) return { code: r.code, stdout: out, stderr: r.stderr };
+            err += r.stderr;
+            if (r.code !== 0) return { code: r.code, stdout: out, stderr: err };
             out += r.stdout;
         }
-        return { code: 0, stdout: out, stderr: "" };
+        // A command that exits 0 may still have printed errors (ipvsadm -R does, for lines the kernel refused).
+        return { code: 0, stdout: out, stderr: err };
     }
 
     async close(): Promise<void> {}

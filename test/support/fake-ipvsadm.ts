@@ -14,6 +14,7 @@ import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs/
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs/ipvs-model";
 import { canonicalAddress, formatAddrPort } from "../../components/base/address";
 import { renderSave } from "./render-save";
+import { asLocal } from "../../components/core/ipvs/ipvs-apply";
 
 /** What a command run returns, as a process would. */
 export interface ExecResult {
@@ -193,9 +194,7 @@ export class FakeIpvsadm {
     // The kernel replaces the forwarding method of a local real server by "local", which
     // ipvsadm -S prints as -g.
     private asStored(d: IpvsDest): IpvsDest {
-        if (!this.local.has(d.key.address)) return d;
-        const { weight, upperThreshold, lowerThreshold } = d.settings;
-        return { key: d.key, settings: { forwarding: "dr", weight, upperThreshold, lowerThreshold } };
+        return this.local.has(d.key.address) ? asLocal(d) : d;
     }
 
     private findDest(id: string): IpvsDest | undefined {

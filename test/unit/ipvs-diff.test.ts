@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allOps, opArgs, planChanges } from "../../components/core/ipvs/ipvs-diff";
-import { applyOps } from "../support/apply-ops";
+import { applyOps } from "../../components/core/ipvs/ipvs-apply";
 import type { Plan } from "../../components/core/ipvs/ipvs-diff";
 import { fromEntries } from "../../components/core/ipvs/ipvs-entries";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allOps, opArgs, opEntryId, planChanges } from "../../components/core/ipvs/ipvs-diff";
-import { applyOps } from "../support/apply-ops";
+import { applyOps } from "../../components/core/ipvs/ipvs-apply";
 import { fromEntries, toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { destEntryId, serviceEntryId } from "../../components/core/ipvs/ipvs-model";
 import type { Ruleset } from "../../components/core/ipvs/ipvs-model";

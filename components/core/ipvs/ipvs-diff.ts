@@ -208,6 +208,23 @@ export function opArgs(op: IpvsOp): string[] {
     }
 }
 
+/**
+ * Operations as `ipvsadm -R` input, one line each in order: -R splits a line on whitespace and
+ * runs it as one ipvsadm command, so a whole phase is one process and one exec instead of one
+ * process per entry, with nothing on a command line. No argument can hold whitespace (the
+ * schema refuses it), so none needs quoting; one that did would be split, hence the check.
+ */
+export function restoreStream(ops: readonly IpvsOp[]): string {
+    return ops
+        .map((op) => {
+            const args = opArgs(op);
+            const bad = args.find((a) => a === "" || /\s/.test(a));
+            if (bad !== undefined) throw new Error(`ipvsadm -R cannot carry the argument ${JSON.stringify(bad)} of ${opEntryId(op)}: it would be split on whitespace`);
+            return `${args.join(" ")}\n`;
+        })
+        .join("");
+}
+
 /** The entry id an operation touches ("-A <service id>" or "-a <dest id>"), for logs. */
 export function opEntryId(op: IpvsOp): string {
     return isServiceOp(op) ? serviceEntryId(op.service.key) : destEntryId(op.service, op.dest.key);
