@@ -4,10 +4,11 @@
  * name says so (`labOk`, `up`, `down`, fault hooks), so tests can assert on failures too.
  */
 import { runProcess } from "../support/process";
+import { repoRoot } from "../support/repo-root";
 import * as fs from "fs";
 import * as path from "path";
 
-export const REPO = path.resolve(__dirname, "../..");
+export const REPO = repoRoot();
 export const LAB_SCRIPT = path.join(REPO, "lab", "lab.sh");
 export const HOSTS_JSON = path.join(REPO, ".lab", "hosts.json");
 

@@ -5,10 +5,11 @@
  */
 import { execFileSync } from "child_process";
 import { runProcess, type ProcessResult } from "../../support/process";
+import { repoRoot } from "../../support/repo-root";
 import * as fs from "fs";
 import * as path from "path";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+export const ROOT = repoRoot();
 
 let cachedEnv: NodeJS.ProcessEnv | undefined;
 

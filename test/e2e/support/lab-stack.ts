@@ -3,9 +3,12 @@ import { readLabHosts, onHostOk, type LabHostName } from "../../lab/lab";
 import { writeStackConfig } from "./engine";
 import { parseSave } from "../../../components/core/ipvs/ipvs-parse";
 import { toEntries } from "../../../components/core/ipvs/ipvs-entries";
+import { repoRoot } from "../../support/repo-root";
+import * as path from "path";
 
+// Required from the checkout's root, so the compiled benchmark (.bench-build/) finds it too.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { stackHosts } = require("../../../scripts/lab-stack-hosts.js") as { stackHosts(lab: unknown): Record<string, unknown> };
+const { stackHosts } = require(path.join(repoRoot(), "scripts", "lab-stack-hosts.js")) as { stackHosts(lab: unknown): Record<string, unknown> };
 
 export const VIP = "192.168.13.100";
 export const SERVICE = `-t ${VIP}:80`;

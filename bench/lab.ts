@@ -1,0 +1,197 @@
+/**
+ * The lab benchmark (issue 12): the real engine on the lab, at table sizes of about 100,
+ * 1,000 and 10,000 entries on director1, beside the seeds' `ipvsadm -C; ipvsadm -R` and one
+ * ipvsadm process per entry on director2. Prints a table and writes bench/results/lab.json.
+ *
+ * Usage (after the README's set-up): npm run bench:lab [-- 100 1000 10000]
+ *
+ * The lab runs under TCG emulation: absolute times are noisy and slow here, ratios between
+ * figures of one run are what to compare across machines. SSH sessions are counted from
+ * director1's sshd journal ("Accepted publickey"), less the one the count itself opens.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { onHostOk, readLabHosts, up as labUp } from "../test/lab/lab";
+import { freshStack, pulumiOk, ROOT } from "../test/e2e/support/engine";
+import { writeLabStack } from "../test/e2e/support/lab-stack";
+import { openSsh } from "../components/providers/ssh-transport";
+import { applyTable, type TableState } from "../components/providers/ipvs-table-logic";
+
+const STACK = "e2e-bench-lab";
+const S = ["--stack", STACK];
+const BULK_VIPS = ["192.168.13.150", "192.168.13.151", "192.168.13.152", "192.168.13.153"];
+const ONE_VIP = "192.168.13.160";
+/** Real-server addresses that need not answer: nothing is sent through these services. */
+const RIPS = ["198.18.0.1", "198.18.0.2", "198.18.0.3", "198.18.0.4"];
+/** One process per entry costs about 80 ms under TCG; beyond this size that baseline is not run. */
+const PER_ENTRY_LIMIT = 1_000;
+
+/** Services per bulk VIP for about `entries` entries: 4 VIPs x services x (1 + 4 real servers), plus 5. */
+const servicesFor = (entries: number) => Math.max(1, Math.round((entries - 5) / (BULK_VIPS.length * (1 + RIPS.length))));
+const entriesOf = (services: number) => BULK_VIPS.length * services * (1 + RIPS.length) + 1 + RIPS.length;
+
+/** A director serving `services` ports on four VIPs, and one service on its own VIP whose weight is the one-entry change. */
+function cluster(services: number, oneWeight: number): Record<string, unknown> {
+    const pool = (w = 1) => RIPS.map((address) => ({ address, weight: w }));
+    return {
+        vipGroups: [
+            { name: "bulk", vips: BULK_VIPS, services: Array.from({ length: services }, (_, i) => ({ protocol: "tcp", port: 10_000 + i, scheduler: "rr", realServers: pool() })) },
+            { name: "one", vips: [ONE_VIP], services: [{ protocol: "tcp", port: 80, scheduler: "wrr", realServers: [{ address: RIPS[0], weight: oneWeight }, ...pool().slice(1)] }] },
+        ],
+        directors: [{ host: "director1", interface: "ens33", vipGroups: ["bulk", "one"] }],
+    };
+}
+
+async function sshSessions(host: "director1" | "director2"): Promise<number> {
+    return Number((await onHostOk(host, "journalctl -u ssh -o cat | grep -c 'Accepted publickey' || true")).trim());
+}
+
+/** Runs `pulumi ARGS`, returning seconds and the SSH sessions director1 accepted meanwhile. */
+async function engineStep(args: string[]): Promise<{ seconds: number; sessions: number }> {
+    const before = await sshSessions("director1");
+    const r = await pulumiOk([...args, ...S], { timeoutMs: 1_800_000 });
+    return { seconds: r.seconds, sessions: (await sshSessions("director1")) - before - 1 };
+}
+
+/** Seconds the host itself measures for a shell command (no SSH in the figure). */
+async function onHostSeconds(host: "director2", command: string): Promise<number> {
+    const out = await onHostOk(host, `s=$(date +%s%N); ${command}; e=$(date +%s%N); echo "took $(( (e - s) / 1000000 ))"`);
+    return Number(/took (\d+)/.exec(out)?.[1]) / 1000;
+}
+
+/** The same table as -R text, written on director2 by the shell (no upload). */
+function rulesScript(services: number): string {
+    const bulk = BULK_VIPS.map((v) => `for p in $(seq 10000 ${10_000 + services - 1}); do echo "-A -t ${v}:$p -s rr"; for r in ${RIPS.join(" ")}; do echo "-a -t ${v}:$p -r $r:$p -g -w 1"; done; done`);
+    const one = [`echo "-A -t ${ONE_VIP}:80 -s wrr"`, ...RIPS.map((r) => `echo "-a -t ${ONE_VIP}:80 -r ${r}:80 -g -w 1"`)];
+    return `{ ${[...bulk, ...one].join("; ")}; } > /tmp/bench.rules`;
+}
+
+interface SizeResult {
+    entries: number;
+    up: number;
+    upSessions: number;
+    noopPreview: number;
+    previewSessions: number;
+    oneEntryChange: number;
+    destroy: number;
+    tableApplyFromEmpty: number;
+    seedsReload: number;
+    perEntryProcesses: number | null;
+}
+
+async function tableApplyFromEmpty(services: number): Promise<number> {
+    // IpvsTable's apply alone, over SSH to director2: the director's share of an `up`.
+    const lab = readLabHosts();
+    const d2 = lab.hosts.find((h) => h.name === "director2")!;
+    const t = await openSsh({ name: "director2", host: d2.forward.host, port: d2.forward.port, user: d2.user, privateKey: fs.readFileSync(lab.privateKeyPath, "utf8"), hostKey: d2.hostPublicKey });
+    const entries: Record<string, string> = {};
+    for (const v of BULK_VIPS) {
+        for (let p = 10_000; p < 10_000 + services; p++) {
+            entries[`-A -t ${v}:${p}`] = "-s rr";
+            for (const r of RIPS) entries[`-a -t ${v}:${p} -r ${r}:${p}`] = "-g -w 1";
+        }
+    }
+    const state = (e: Record<string, string>): TableState => ({ entries: e, manager: "ipvsadm", drain: { timeoutSeconds: 1, pollSeconds: 1 }, rulesFile: "/var/lib/pulumi-lvs-bench/ipvs.rules" });
+    try {
+        const started = Date.now();
+        const report = await applyTable(t, {}, state(entries));
+        const seconds = (Date.now() - started) / 1000;
+        await applyTable(t, report.live, state({}));
+        return seconds;
+    } finally {
+        await t.close();
+    }
+}
+
+async function measure(target: number): Promise<SizeResult> {
+    const services = servicesFor(target);
+    const entries = entriesOf(services);
+    console.log(`\n== ${entries} entries (${services} services on each of ${BULK_VIPS.length} VIPs, ${RIPS.length} real servers each, plus one service) ==`);
+    writeLabStack(STACK, cluster(services, 1));
+    await freshStack(STACK);
+    const up = await engineStep(["up", "--yes", "--skip-preview"]);
+    console.log(`up from empty: ${up.seconds.toFixed(1)} s, ${up.sessions} SSH sessions on director1`);
+    const preview = await engineStep(["preview", "--expect-no-changes"]);
+    console.log(`no-op preview: ${preview.seconds.toFixed(1)} s, ${preview.sessions} SSH sessions on director1`);
+    writeLabStack(STACK, cluster(services, 2));
+    const change = await engineStep(["up", "--yes", "--skip-preview"]);
+    console.log(`one-entry change: ${change.seconds.toFixed(1)} s`);
+    const destroy = await engineStep(["destroy", "--yes", "--skip-preview"]);
+    console.log(`destroy: ${destroy.seconds.toFixed(1)} s`);
+
+    const existing = (await onHostOk("director2", "ipvsadm -S -n | wc -l")).trim();
+    if (existing !== "0") throw new Error(`director2's table is not empty (${existing} lines): the seeds' baseline flushes it, so it runs only on an empty table`);
+    const tableApply = await tableApplyFromEmpty(services);
+    console.log(`IpvsTable apply from empty (director2): ${tableApply.toFixed(2)} s`);
+    await onHostOk("director2", rulesScript(services));
+    const seeds = await onHostSeconds("director2", "ipvsadm -C; ipvsadm -R < /tmp/bench.rules");
+    console.log(`seeds' ipvsadm -C; ipvsadm -R: ${seeds.toFixed(2)} s`);
+    let perEntry: number | null = null;
+    if (entries <= PER_ENTRY_LIMIT) {
+        await onHostOk("director2", "ipvsadm -C");
+        perEntry = await onHostSeconds("director2", "while read -r l; do ipvsadm $l; done < /tmp/bench.rules");
+        console.log(`one ipvsadm per entry: ${perEntry.toFixed(2)} s`);
+    } else {
+        console.log(`one ipvsadm per entry: not run above ${PER_ENTRY_LIMIT} entries (see the rate at smaller sizes)`);
+    }
+    await onHostOk("director2", "ipvsadm -C; rm -f /tmp/bench.rules");
+    return {
+        entries,
+        up: up.seconds,
+        upSessions: up.sessions,
+        noopPreview: preview.seconds,
+        previewSessions: preview.sessions,
+        oneEntryChange: change.seconds,
+        destroy: destroy.seconds,
+        tableApplyFromEmpty: tableApply,
+        seedsReload: seeds,
+        perEntryProcesses: perEntry,
+    };
+}
+
+const f = (n: number | null, digits = 1) => (n === null ? "-" : n.toFixed(digits));
+
+function print(results: SizeResult[]): void {
+    const rows = [
+        ["entries", ...results.map((r) => String(r.entries))],
+        ["up from empty (s)", ...results.map((r) => f(r.up))],
+        ["  entries per second", ...results.map((r) => f(r.entries / r.up, 0))],
+        ["  SSH sessions on director1", ...results.map((r) => String(r.upSessions))],
+        ["no-op preview (s)", ...results.map((r) => f(r.noopPreview))],
+        ["  SSH sessions on director1", ...results.map((r) => String(r.previewSessions))],
+        ["one-entry change (s)", ...results.map((r) => f(r.oneEntryChange))],
+        ["destroy (s)", ...results.map((r) => f(r.destroy))],
+        ["IpvsTable apply from empty (s)", ...results.map((r) => f(r.tableApplyFromEmpty, 2))],
+        ["seeds: ipvsadm -C; -R (s)", ...results.map((r) => f(r.seedsReload, 2))],
+        ["one ipvsadm per entry (s)", ...results.map((r) => f(r.perEntryProcesses, 2))],
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    console.log(`\n${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n")}`);
+    const first = results[0];
+    const last = results[results.length - 1];
+    if (results.length > 1) {
+        console.log(`\nratios (stable across machines; the seconds above are absolute and noisy under TCG):`);
+        console.log(`  one-entry change at ${last.entries} / at ${first.entries}: ${(last.oneEntryChange / first.oneEntryChange).toFixed(2)} (goal <= 1.5)`);
+        console.log(`  no-op preview at ${last.entries} / at ${first.entries}: ${(last.noopPreview / first.noopPreview).toFixed(2)}`);
+        console.log(`  IpvsTable apply / seeds' -C;-R at ${last.entries}: ${(last.tableApplyFromEmpty / last.seedsReload).toFixed(2)}`);
+    }
+}
+
+async function main(): Promise<void> {
+    const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+    await labUp();
+    const results: SizeResult[] = [];
+    for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) results.push(await measure(size));
+    print(results);
+    const out = path.join(ROOT, "bench", "results", "lab.json");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), lab: "qemu TCG" };
+    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + "\n");
+    console.log(`\nwritten: ${path.relative(ROOT, out)}`);
+}
+
+main().catch((e: Error) => {
+    console.error(e.message);
+    process.exitCode = 1;
+});
