@@ -7,8 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as net from "net";
 import { utils } from "ssh2";
 import { poolKey, sshPool, type SshPool } from "../../components/providers/ssh-pool";
+import type { TableOuts } from "../../components/providers/ipvs-table-provider";
 import type { SshTarget } from "../../components/providers/transport";
-import { echoAfter, startSshd, type TestSshd } from "../support/ssh-server";
+import { answerAfter, startSshd, type TestSshd } from "../support/ssh-server";
 
 const KEY = utils.generateKeyPairSync("ed25519").private;
 const OTHER_KEY = utils.generateKeyPairSync("ed25519").private;
@@ -18,9 +19,9 @@ let pool: SshPool;
 const target = (over: Partial<SshTarget> = {}): SshTarget => ({ name: "director1", host: "127.0.0.1", port: sshd.port, user: "root", privateKey: KEY, insecureSkipHostKeyCheck: true, connectTimeoutSeconds: 2, ...over });
 
 beforeAll(async () => {
-    // "hang" stands for a command that is still running; everything else answers after 40 ms.
-    const answer = echoAfter(40);
-    sshd = await startSshd((command, channel) => (command === "hang" ? undefined : answer(command, channel)));
+    // "hang" stands for a command still running; ipvsadm finds an empty table; anything else
+    // prints its own text. All answer after 40 ms.
+    sshd = await startSshd((command, channel) => (command === "hang" ? undefined : answerAfter(channel, command.startsWith("ipvsadm ") ? "" : command, 40)));
 });
 afterEach(() => {
     pool.endAll();
@@ -130,6 +131,21 @@ describe("SSH connection pool", () => {
         await expect(pool.open(target({ port }), { probe: true })).rejects.toThrow(new RegExp(`^ssh director1 \\(root@127\\.0\\.0\\.1:${port}\\): unreachable: .*ECONNREFUSED`));
         expect(Date.now() - started).toBeLessThan(1000);
         expect(pool.keys()).toEqual([]);
+    });
+});
+
+describe("the provider runtime", () => {
+    it("runs a host's steps and reads its table over one connection", async () => {
+        const { ipvsTable, remoteStep } = await import("../../components/providers/runtime");
+        const connection = target();
+        const step = (script: string) => remoteStep.create({ connection, create: script, update: script, delete: script });
+        const table: TableOuts = { host: "director1", connection, entries: {}, manager: "ipvsadm", drain: { timeoutSeconds: 1, pollSeconds: 1 }, rulesFile: "/etc/ipvsadm.rules", lastApply: { commands: [], warnings: [], drained: [] } };
+        const [, , read] = await Promise.all([step("echo one"), step("echo two"), ipvsTable.read("id", table)]);
+        expect(read.props.entries).toEqual({});
+        expect(sshd.commands).toEqual(expect.arrayContaining(["sh -s", "ipvsadm -S -n"]));
+        expect(sshd.logins).toHaveLength(1);
+        // the runtime's pool is its own: end its connection from the server's side
+        sshd.dropAll();
     });
 });
 

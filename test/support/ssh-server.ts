@@ -27,15 +27,14 @@ export interface TestSshd {
     close(): Promise<void>;
 }
 
-/** A command's answer: its own text on stdout and exit 0, after `delayMs`. */
-export const echoAfter =
-    (delayMs: number): ExecHandler =>
-    (command, channel) =>
-        setTimeout(() => {
-            channel.write(command);
-            channel.exit(0);
-            channel.end();
-        }, delayMs);
+/** Ends a command after `delayMs`: `stdout`, then exit 0. */
+export function answerAfter(channel: ServerChannel, stdout: string, delayMs: number): void {
+    setTimeout(() => {
+        channel.write(stdout);
+        channel.exit(0);
+        channel.end();
+    }, delayMs);
+}
 
 export async function startSshd(onExec: ExecHandler): Promise<TestSshd> {
     const connections = new Set<Connection>();
