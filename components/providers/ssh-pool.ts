@@ -78,8 +78,8 @@ interface Entry {
     inSlot: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-/** A pool of SSH connections; `connect` makes one attempt (tests may count or fail them). */
-export function sshPool(options: SshPoolOptions = {}, connect: (target: SshTarget) => Promise<SshConnection> = connectSsh): SshPool {
+/** A pool of SSH connections, for one process. */
+export function sshPool(options: SshPoolOptions = {}): SshPool {
     const idleMs = options.idleMs ?? 5000;
     const maxChannels = options.maxChannels ?? 8;
     const entries = new Map<string, Entry>();
@@ -94,7 +94,7 @@ export function sshPool(options: SshPoolOptions = {}, connect: (target: SshTarge
         const key = poolKey(target);
         const found = entries.get(key);
         if (found) return found;
-        const entry: Entry = { key, holders: 0, inSlot: fifoSlots(maxChannels), ready: connect(target) };
+        const entry: Entry = { key, holders: 0, inSlot: fifoSlots(maxChannels), ready: connectSsh(target) };
         entry.ready.then(
             (connection) => connection.onEnd(() => evict(entry)),
             () => evict(entry),
@@ -106,7 +106,8 @@ export function sshPool(options: SshPoolOptions = {}, connect: (target: SshTarge
     function release(entry: Entry, connection: SshConnection) {
         // A connection that dropped is already out of the pool: nothing to keep open.
         if (--entry.holders > 0 || entries.get(entry.key) !== entry) return;
-        // unref: a connection waiting for its next user never keeps the process alive by its timer.
+        // unref'd, so the timer never holds the process by itself; the open socket does, but
+        // only until the timer ends it. (The engine kills the provider process at the end anyway.)
         entry.idle = setTimeout(() => {
             evict(entry);
             connection.end();
