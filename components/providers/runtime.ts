@@ -4,10 +4,17 @@
  */
 import { ipvsTableProvider } from "./ipvs-table-provider";
 import { remoteStepProvider } from "./remote-step-provider";
-import { openSsh } from "./ssh-transport";
+import { sshPool } from "./ssh-pool";
 
-export const ipvsTable = ipvsTableProvider(openSsh);
-export const remoteStep = remoteStepProvider(openSsh);
+/**
+ * One pool for the provider process, which the engine starts once per run and which serves
+ * every IpvsTable and RemoteStep: the steps and the table of a host share one connection
+ * (why that is safe: ssh-pool.ts).
+ */
+const ssh = sshPool();
+
+export const ipvsTable = ipvsTableProvider(ssh.open);
+export const remoteStep = remoteStepProvider(ssh.open);
 
 export interface Runtime {
     ipvsTable: typeof ipvsTable;

@@ -72,7 +72,7 @@ function forward(via: Client, host: string, port: number): Promise<ClientChannel
 
 function exec(client: Client, label: string, command: string, stdin?: string): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-        client.exec(command, (err, stream) => {
+        const started = (err: Error | undefined, stream: ClientChannel) => {
             if (err) {
                 const lost = sessionErrors.get(client);
                 return reject(new Error(`ssh ${label}: ${lost ? `connection lost as a command started (${lost.message}); the host may have applied part of it` : err.message}`));
@@ -90,7 +90,14 @@ function exec(client: Client, label: string, command: string, stdin?: string): P
                 reject(new Error(`ssh ${label}: connection lost while a command ran (${why}); the host may have applied part of it`));
             });
             stream.end(stdin ?? "");
-        });
+        };
+        try {
+            client.exec(command, started);
+        } catch (e) {
+            // ssh2 throws ("Not connected") when the session has already ended: nothing was sent.
+            const why = sessionErrors.get(client)?.message ?? (e as Error).message;
+            reject(new Error(`ssh ${label}: connection lost before a command started (${why}); it did not run`));
+        }
     });
 }
 
@@ -106,21 +113,39 @@ function retriesFor(err: Error): number {
     return 0;
 }
 
-/** Opens an SSH session; messages name the host and say why it could not be reached. */
-export async function openSsh(target: SshTarget, opts: OpenOptions = {}): Promise<HostTransport> {
+/**
+ * Runs `attempt` until it connects: an apply retries what `retriesFor` allows, with growing
+ * pauses; a probe (`opts.probe`) tries once.
+ */
+export async function retryConnect<T>(opts: OpenOptions, attempt: () => Promise<T>): Promise<T> {
     const delays = [1000, 2000, 4000, 6000, 8000];
-    for (let attempt = 0; ; attempt++) {
+    for (let n = 0; ; n++) {
         try {
-            return await openSshOnce(target);
+            return await attempt();
         } catch (e) {
-            if (opts.probe || attempt >= retriesFor(e as Error)) throw e;
-            await new Promise((r) => setTimeout(r, delays[attempt]));
+            if (opts.probe || n >= retriesFor(e as Error)) throw e;
+            await new Promise((r) => setTimeout(r, delays[n]));
         }
     }
 }
 
-/** Opens an SSH session (through the bastion when set). Non-root users run commands via sudo -n. */
-async function openSshOnce(target: SshTarget): Promise<HostTransport> {
+/** Opens an SSH session of its own, ended by `close`; messages name the host and say why it could not be reached. */
+export async function openSsh(target: SshTarget, opts: OpenOptions = {}): Promise<HostTransport> {
+    const connection = await retryConnect(opts, () => connectSsh(target));
+    return { run: (command, stdin) => connection.run(command, stdin), close: async () => connection.end() };
+}
+
+/** One authenticated SSH connection: what openSsh and the connection pool build on. */
+export interface SshConnection {
+    /** Runs a command in an exec channel of its own (via sudo -n for non-root users). */
+    run(command: string, stdin?: string): Promise<RunResult>;
+    /** Calls `fn` once when the connection ends, by us or by the other side (at once if it already has). */
+    onEnd(fn: () => void): void;
+    end(): void;
+}
+
+/** One attempt to connect (through the bastion when set). Non-root users run commands via sudo -n. */
+export async function connectSsh(target: SshTarget): Promise<SshConnection> {
     const timeoutMs = (target.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
     const clients: Client[] = [];
     let sock: ClientChannel | undefined;
@@ -136,9 +161,21 @@ async function openSshOnce(target: SshTarget): Promise<HostTransport> {
         throw e;
     }
     const client = clients[clients.length - 1];
+    let open = true;
+    const onEnd: Array<() => void> = [];
+    const end = () => [...clients].reverse().forEach((c) => c.end());
+    // Either hop closing ends the connection: a dead bastion leaves the forwarded session nowhere to go.
+    for (const c of clients)
+        c.once("close", () => {
+            if (!open) return;
+            open = false;
+            end();
+            onEnd.splice(0).forEach((fn) => fn());
+        });
     const wrap = (cmd: string) => (target.user === "root" ? cmd : `sudo -n sh -c ${shellQuote(cmd)}`);
     return {
         run: (command, stdin) => exec(client, describeTarget(target), wrap(command), stdin),
-        close: async () => clients.reverse().forEach((c) => c.end()),
+        onEnd: (fn) => (open ? onEnd.push(fn) : fn()),
+        end,
     };
 }

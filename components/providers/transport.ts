@@ -48,7 +48,7 @@ export interface OpenOptions {
     probe?: boolean;
 }
 
-/** How a provider reaches a host: openSsh in the provider process, an in-memory host in tests. */
+/** How a provider reaches a host: the SSH pool (ssh-pool.ts) in the provider process, an in-memory host in tests. */
 export type OpenHost = (target: SshTarget, opts?: OpenOptions) => Promise<HostTransport>;
 
 /** Opens the host, runs `fn`, always closes. */

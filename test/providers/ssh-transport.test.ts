@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as net from "net";
 import { openSsh } from "../../components/providers/ssh-transport";
 import type { SshTarget } from "../../components/providers/transport";
-import { Server, utils } from "ssh2";
+import { utils } from "ssh2";
+import { startSshd, type TestSshd } from "../support/ssh-server";
 
 let silent: net.Server;
 let silentPort = 0;
@@ -74,21 +75,15 @@ describe("SSH connect failures", () => {
  * stop in both directions and neither side sees the connection close.
  */
 describe("a session that dies under a running command", () => {
-    const HOST_KEY = utils.generateKeyPairSync("ed25519").private;
-    let server: Server;
+    let sshd: TestSshd;
     let relay: net.Server;
     let relayPort = 0;
     const cuts: Array<() => void> = [];
     const resets: Array<() => void> = [];
 
     beforeAll(async () => {
-        server = new Server({ hostKeys: [HOST_KEY] }, (conn) => {
-            conn.on("authentication", (ctx) => ctx.accept());
-            conn.on("ready", () => conn.on("session", (accept) => accept().on("exec", (acceptExec) => acceptExec()))); // a command that never ends
-            conn.on("error", () => undefined);
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-        const sshdPort = (server.address() as net.AddressInfo).port;
+        sshd = await startSshd(() => undefined); // a command that never ends
+        const sshdPort = sshd.port;
         relay = net.createServer((inbound) => {
             const outbound = net.connect(sshdPort, "127.0.0.1");
             inbound.pipe(outbound).pipe(inbound);
@@ -111,7 +106,7 @@ describe("a session that dies under a running command", () => {
     afterAll(async () => {
         resets.forEach((reset) => reset());
         await new Promise<void>((r) => relay.close(() => r()));
-        await new Promise<void>((r) => server.close(() => r()));
+        await sshd.close();
     });
 
     async function runThen(fault: () => void): Promise<{ message: string; seconds: number }> {
