@@ -3,7 +3,10 @@
  * 1,000 and 10,000 entries on director1, beside the seeds' `ipvsadm -C; ipvsadm -R` and one
  * ipvsadm process per entry on director2. Prints a table and writes bench/results/lab.json.
  *
- * Usage (after the README's set-up): npm run bench:lab [-- 100 1000 10000]
+ * Usage (after the README's set-up): npm run bench:lab [-- 100 1000 10000] [--no-sizes] [--no-converge]
+ *
+ * Converge: `up` from bare hosts of a director with one real server and with three, each
+ * destroyed after; the ratio shows whether hosts are configured in parallel.
  *
  * The lab runs under TCG emulation: absolute times are noisy and slow here, ratios between
  * figures of one run are what to compare across machines. SSH sessions are counted from
@@ -14,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { onHostOk, readLabHosts, up as labUp } from "../test/lab/lab";
 import { freshStack, pulumiOk, ROOT } from "../test/e2e/support/engine";
-import { writeLabStack } from "../test/e2e/support/lab-stack";
+import { drCluster, writeLabStack } from "../test/e2e/support/lab-stack";
 import { openSsh } from "../components/providers/ssh-transport";
 import { applyTable, type TableState } from "../components/providers/ipvs-table-logic";
 
@@ -150,9 +153,34 @@ async function measure(target: number): Promise<SizeResult> {
     };
 }
 
+interface ConvergeResult {
+    oneRealServer: number;
+    threeRealServers: number;
+}
+
+/** `up` from bare hosts, then destroy, for a DR cluster over the given real servers. */
+async function convergeSeconds(pool: ("rs1" | "rs2" | "rs3")[]): Promise<number> {
+    writeLabStack(STACK, drCluster(pool.map((host) => ({ host }))));
+    await freshStack(STACK);
+    const up = await engineStep(["up", "--yes", "--skip-preview"]);
+    await engineStep(["destroy", "--yes", "--skip-preview"]);
+    console.log(`converge with ${pool.length} real server${pool.length === 1 ? "" : "s"}: ${up.seconds.toFixed(1)} s`);
+    return up.seconds;
+}
+
+async function measureConverge(): Promise<ConvergeResult> {
+    console.log("\n== converge from bare hosts ==");
+    return { oneRealServer: await convergeSeconds(["rs1"]), threeRealServers: await convergeSeconds(["rs1", "rs2", "rs3"]) };
+}
+
 const f = (n: number | null, digits = 1) => (n === null ? "-" : n.toFixed(digits));
 
+function printConverge(c: ConvergeResult): void {
+    console.log(`\nconverge from bare hosts: one real server ${f(c.oneRealServer)} s, three ${f(c.threeRealServers)} s; ratio ${(c.threeRealServers / c.oneRealServer).toFixed(2)} (goal <= 1.3)`);
+}
+
 function print(results: SizeResult[]): void {
+    if (results.length === 0) return;
     const rows = [
         ["entries", ...results.map((r) => String(r.entries))],
         ["up from empty (s)", ...results.map((r) => f(r.up))],
@@ -179,15 +207,23 @@ function print(results: SizeResult[]): void {
 }
 
 async function main(): Promise<void> {
-    const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+    const args = process.argv.slice(2);
+    const sizes = args.map(Number).filter((n) => n > 0);
     await labUp();
     const results: SizeResult[] = [];
-    for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) results.push(await measure(size));
+    if (!args.includes("--no-sizes")) for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) results.push(await measure(size));
+    const converge = args.includes("--no-converge") ? undefined : await measureConverge();
     print(results);
+    if (converge) printConverge(converge);
     const out = path.join(ROOT, "bench", "results", "lab.json");
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), lab: "qemu TCG" };
-    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + "\n");
+    // A section not run this time keeps its figures from the last run, with that run's date.
+    const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, "utf8")) as Record<string, unknown>) : {};
+    const now = new Date().toISOString();
+    const sizesPart = results.length ? { date: now, machine, results } : (previous.sizes ?? (previous.results ? previous : undefined));
+    const convergePart = converge ? { date: now, machine, ...converge } : previous.converge;
+    fs.writeFileSync(out, JSON.stringify({ sizes: sizesPart, converge: convergePart }, null, 2) + "\n");
     console.log(`\nwritten: ${path.relative(ROOT, out)}`);
 }
 
