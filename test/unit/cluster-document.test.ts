@@ -4,12 +4,14 @@
  * the config key, the file, the reason (line and column for a syntax error) and the fix.
  */
 import { describe, expect, it } from "vitest";
+import * as fs from "fs";
+import * as path from "path";
 import { combineClusterSources, parseClusterDocument } from "../../components/schema/cluster-document";
 import { jsonSyntaxError } from "../../components/schema/json-syntax-error";
 import { parseCluster } from "../../components/schema/cluster";
 import { ConfigError } from "../../components/base/errors";
 import { Rng } from "../support/ipvs-random";
-import { clusterOf } from "../support/stacks";
+import { ROOT, clusterOf, stackConfig } from "../support/stacks";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require("js-yaml") as { dump(v: unknown): string };
@@ -35,6 +37,13 @@ describe("a cluster file", () => {
         ["YAML named .yml, in flow style", "/p/cluster.YML", JSON.stringify(seed)],
     ])("in %s gives the cluster the same keys in stack config give", (_what, file, text) => {
         expect(parseCluster(parseClusterDocument(text, file))).toEqual(parseCluster(seed));
+    });
+
+    it("seed-000-file (file plus the stack's hosts) is seed-000", () => {
+        const config = stackConfig("seed-000-file");
+        const file = path.join(ROOT, String(config["pulumi-lvs:clusterFile"]));
+        const { cluster } = combineClusterSources(parseClusterDocument(fs.readFileSync(file, "utf8"), file), config["pulumi-lvs:cluster"]);
+        expect(parseCluster(cluster)).toEqual(parseCluster(seed));
     });
 
     const bad: [string, string, string, RegExp][] = [
