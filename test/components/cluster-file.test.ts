@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { reveal, type MockResource } from "../support/mocks";
+import { inPlaintext, reveal, type MockResource } from "../support/mocks";
 import { runProgram, type ProgramRun } from "../support/program";
 import { ROOT, clusterOf, stackConfig } from "../support/stacks";
 import { entryCount, largeCluster } from "../support/large-cluster";
@@ -50,6 +50,7 @@ describe("the program with pulumi-lvs:clusterFile", () => {
         const example = await runProgram(stackConfig("seed-000-file"));
         expect(example.error).toBeUndefined();
         expect(summary(example.resources)).toEqual(want);
+        for (const r of example.resources) expect(inPlaintext(r.inputs, "not-a-real-key"), r.name).toBe(false);
     });
 
     it("loads and builds a cluster of over 10,000 ipvs entries, every script on stdin with the pulumi-command runner", async () => {
