@@ -5,6 +5,8 @@
  *
  * Config (namespace pulumi-lvs):
  *   cluster            the cluster spec (see README, "Config reference")
+ *   clusterFile        optional JSON (.json) or YAML (.yaml/.yml) file holding the cluster spec, for
+ *                      clusters too large for stack config; `cluster`'s top-level keys override its keys
  *   sshPrivateKey      secret: the private key for every host
  *   hostsFile          optional JSON file whose `hosts` are merged into cluster.hosts (the lab writes one)
  *   sshPrivateKeyFile  optional: read the key from this file instead (still kept as a secret)
@@ -14,16 +16,35 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCluster } from "./components/schema/cluster";
+import { CLUSTER_FILE_KEY, combineClusterSources, parseClusterDocument, type ClusterInput } from "./components/schema/cluster-document";
 import { buildCluster } from "./components/cluster";
 import { DEFAULT_STEP_RUNNER, STEP_RUNNERS, isStepRunner } from "./components/parts/host-access";
 import { ConfigError } from "./components/base/errors";
 
 const config = new pulumi.Config("pulumi-lvs");
-const projectDir = path.resolve(__dirname, "..");
+/** Where Pulumi.yaml is: the parent of bin/ for the compiled program, this file's own directory when tests run the source. */
+const projectDir = [__dirname, path.dirname(__dirname)].find((d) => fs.existsSync(path.join(d, "Pulumi.yaml"))) ?? path.dirname(__dirname);
 const fromProject = (p: string) => (path.isAbsolute(p) ? p : path.join(projectDir, p));
 
-function loadClusterInput(): Record<string, unknown> {
-    const cluster = config.requireObject<Record<string, unknown>>("cluster");
+/** The cluster file, parsed; a missing or unreadable file is refused like bad config, by its resolved path. */
+function readClusterFile(given: string): ClusterInput {
+    const file = fromProject(given);
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const from = path.isAbsolute(given) ? "" : ` ("${given}" from the project directory ${projectDir})`;
+        if (code === "ENOENT") throw new ConfigError([`${CLUSTER_FILE_KEY}: no file at ${file}${from}. Fix: correct the path, or write the cluster to that file.`]);
+        throw new ConfigError([`${CLUSTER_FILE_KEY}: cannot read ${file}: ${(e as Error).message}. Fix: point it at a readable JSON or YAML file.`]);
+    }
+    return parseClusterDocument(text, file);
+}
+
+function loadClusterInput(): ClusterInput {
+    const file = config.get("clusterFile");
+    const { cluster, overridden } = combineClusterSources(file ? readClusterFile(file) : undefined, config.getObject<unknown>("cluster"));
+    if (overridden.length > 0) pulumi.log.info(`${overridden.map((k) => `cluster.${k}`).join(", ")}: taken from pulumi-lvs:cluster, in place of ${CLUSTER_FILE_KEY}'s.`);
     // Hosts written by a tool (the lab) merge under the stack's own; the stack's win.
     const hostsFile = config.get("hostsFile");
     if (!hostsFile) return cluster;

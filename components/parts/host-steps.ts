@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostStep } from "../core/host/host-step";
+import { RUN_CREATE_PART, RUN_DELETE_PART, stepOnStdin } from "../core/host/step-on-stdin";
 import { remoteConnection, sshTarget } from "./connection";
 import { DEFAULT_STEP_RUNNER, type HostAccess } from "./host-access";
 import { RemoteStep } from "../providers/remote-step";
@@ -26,11 +27,13 @@ export function stepCommand(prefix: string, host: HostAccess, step: HostStep, op
     const name = `${prefix}-${step.key}`;
     const resourceOpts = { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true };
     if ((host.runner ?? DEFAULT_STEP_RUNNER) === "pulumi-command") {
-        return new command.remote.Command(
-            name,
-            { connection: remoteConnection(host), create: wrap(step.create), update: wrap(step.create), delete: step.delete, logging: "stdoutAndStderr" },
-            resourceOpts,
-        );
+        // The scripts go on stdin, never on the command line, where one argument is capped at
+        // 128 KiB. remote.Command sends its one `stdin` to create, update and delete alike (and
+        // delete gets the stdin of the last apply, from state), so stdin carries both scripts
+        // and each command names its part. A changed script changes only stdin, which
+        // remote.Command applies with update, in place (it replaces only on `triggers`).
+        const commands = { create: RUN_CREATE_PART, update: RUN_CREATE_PART, delete: RUN_DELETE_PART };
+        return new command.remote.Command(name, { connection: remoteConnection(host), ...commands, stdin: wrap(stepOnStdin(step)), logging: "stdoutAndStderr" }, resourceOpts);
     }
     return new RemoteStep(name, { connection: sshTarget(host), create: wrap(step.create), update: wrap(step.create), delete: step.delete }, resourceOpts);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { inPlaintext, isSecret, reveal, runUnderMocks, type MockResource } from "../support/mocks";
 import { clusterOf } from "../support/stacks";
@@ -53,7 +54,9 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
         expect(isSecret(raw.connection) || isSecret(raw.connection.privateKey)).toBe(true);
         expect(isSecret(byName(rs, "director1-director-ipvs").inputs.connection)).toBe(true);
         const vip = reveal(raw);
+        // RemoteStep takes the scripts themselves and feeds them to sh -s on stdin.
         expect(vip.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
+        expect(vip.stdin).toBeUndefined();
         expect(vip.update).toBe(vip.create);
         expect(vip.delete).toContain("ip addr del 192.168.13.100/32 dev lo");
         expect(vip.connection).toMatchObject({ name: "rs1", host: "192.168.13.112", connectTimeoutSeconds: 5 });
@@ -106,7 +109,7 @@ describe("a real server with arpMethod arptables", () => {
 });
 
 describe("step runner", () => {
-    it("uses @pulumi/command remote.Command, with the pinned host key, when asked to", async () => {
+    it("uses @pulumi/command remote.Command, with the pinned host key and the scripts on stdin, when asked to", async () => {
         const rs = await runUnderMocks(() => {
             buildCluster(parseCluster(clusterOf("seed-000")), pulumi.secret(KEY), { runner: "pulumi-command" });
         }, true);
@@ -115,8 +118,15 @@ describe("step runner", () => {
         const inputs = reveal(vip.inputs);
         // Dials are bounded like our own transport's: the default 5 s connect timeout, three attempts.
         expect(inputs.connection).toMatchObject({ host: "192.168.13.112", port: 22, user: "root", hostKey: expect.stringMatching(/^ssh-ed25519 /), perDialTimeout: 5, dialErrorLimit: 3 });
-        expect(inputs.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
+        // The scripts go on stdin; the commands only name the part to run (stepOnStdin).
+        expect([inputs.create, inputs.update, inputs.delete]).toEqual(["sh -s create", "sh -s create", "sh -s delete"]);
+        expect(inputs.stdin).toContain('case "${1:-}" in\ncreate)\nset -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n;;\ndelete)\n');
+        expect(inputs.stdin.slice(inputs.stdin.indexOf("delete)"))).toContain("ip addr del 192.168.13.100/32 dev lo");
         for (const r of rs) expect(inPlaintext(r.inputs, "not-a-real-key"), r.name).toBe(false);
+        // Every step's stdin is a script /bin/sh accepts.
+        for (const r of rs.filter((x) => x.type === "command:remote:Command")) {
+            expect(spawnSync("/bin/sh", ["-n", "-s", "create"], { input: reveal(r.inputs).stdin, encoding: "utf8" }).status, r.name).toBe(0);
+        }
     });
 });
 

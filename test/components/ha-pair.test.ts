@@ -11,6 +11,7 @@ import { buildCluster } from "../../components/cluster";
 import { HaPair } from "../../components/ha-pair";
 import { VipGroup } from "../../components/vip-group";
 import { ConfigError } from "../../components/base/errors";
+import type { StepRunner } from "../../components/parts/host-access";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -45,7 +46,7 @@ const byName = (rs: MockResource[], name: string): MockResource => {
     return r;
 };
 
-async function seed002(dryRun: boolean, edit: (c: ReturnType<typeof clusterOf>) => void = () => {}) {
+async function seed002(dryRun: boolean, edit: (c: ReturnType<typeof clusterOf>) => void = () => {}, runner?: StepRunner) {
     const rec = dependencyRecorder();
     let pair: HaPair | undefined;
     const c = clusterOf("seed-002");
@@ -58,7 +59,7 @@ async function seed002(dryRun: boolean, edit: (c: ReturnType<typeof clusterOf>) 
             p.name,
             {
                 ...p,
-                nodes: [0, 1].map((i) => ({ host: { name: p.nodes[i].host, spec: spec.hosts[p.nodes[i].host], privateKey: pulumi.secret(KEY) }, priority: p.nodes[i].priority, interface: p.nodes[i].interface })) as never,
+                nodes: [0, 1].map((i) => ({ host: { name: p.nodes[i].host, spec: spec.hosts[p.nodes[i].host], privateKey: pulumi.secret(KEY), runner }, priority: p.nodes[i].priority, interface: p.nodes[i].interface })) as never,
                 vipGroups: p.vipGroups.map((n) => groups[n]),
             },
             { transformations: [rec.transformation] },
@@ -144,6 +145,20 @@ describe.each([true, false])("HaPair for seed 002 (dryRun=%s)", (dryRun) => {
         expect(isSecret(cmd.update)).toBe(true);
         expect(plain(cmd.create)).toContain("        auth_type PASS\n        auth_pass s3cret\n");
         expect(JSON.stringify(cmd.delete)).not.toContain("s3cret");
+        for (const r of rs.filter((x) => x.name !== "web-ha-director1-keepalived" && x.name !== "web-ha-director2-keepalived")) {
+            expect(JSON.stringify(r.inputs), r.name).not.toContain("s3cret");
+        }
+    });
+});
+
+describe("HaPair with the pulumi-command runner", () => {
+    it("keeps the VRRP password secret: the scripts travel in a secret stdin, the commands only name the part", async () => {
+        const { rs } = await seed002(true, (c) => (c.haPairs[0].authentication = { password: "s3cret" }), "pulumi-command");
+        const cmd = byName(rs, "web-ha-director1-keepalived").inputs;
+        expect(isSecret(cmd.stdin)).toBe(true);
+        expect(plain(cmd.stdin)).toContain("        auth_type PASS\n        auth_pass s3cret\n");
+        expect(plain(cmd.stdin)).toContain("mv /var/lib/pulumi-lvs/keepalived.conf.orig /etc/keepalived/keepalived.conf");
+        expect(plain([cmd.create, cmd.update, cmd.delete])).toEqual(["sh -s create", "sh -s create", "sh -s delete"]);
         for (const r of rs.filter((x) => x.name !== "web-ha-director1-keepalived" && x.name !== "web-ha-director2-keepalived")) {
             expect(JSON.stringify(r.inputs), r.name).not.toContain("s3cret");
         }
