@@ -41,7 +41,7 @@ export interface ApplyReport {
 }
 
 /** Printed between the two listings, so one exec reads both. */
-const LISTING_SPLIT = "--- pulumi-lvs: thresholds follow ---";
+export const LISTING_SPLIT = "--- pulumi-lvs: thresholds follow ---";
 
 /** The live table with thresholds (-S omits them), in one exec: the preview's probe costs one round trip. */
 export async function readLive(t: HostTransport): Promise<Ruleset> {

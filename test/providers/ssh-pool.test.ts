@@ -8,6 +8,7 @@ import * as net from "net";
 import { utils } from "ssh2";
 import { poolKey, sshPool, type SshPool } from "../../components/providers/ssh-pool";
 import type { TableOuts } from "../../components/providers/ipvs-table-provider";
+import { LISTING_SPLIT } from "../../components/providers/ipvs-table-logic";
 import type { SshTarget } from "../../components/providers/transport";
 import { answerAfter, startSshd, type TestSshd } from "../support/ssh-server";
 
@@ -21,7 +22,9 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({ name: "director1
 beforeAll(async () => {
     // "hang" stands for a command still running; ipvsadm finds an empty table; anything else
     // prints its own text. All answer after 40 ms.
-    sshd = await startSshd((command, channel) => (command === "hang" ? undefined : answerAfter(channel, command.startsWith("ipvsadm ") ? "" : command, 40)));
+    // An empty ipvs table for the table's read (both listings, one exec); other commands echo.
+    const answer = (command: string) => (command.includes("ipvsadm -S -n") ? `${LISTING_SPLIT}\n` : command);
+    sshd = await startSshd((command, channel) => (command === "hang" ? undefined : answerAfter(channel, answer(command), 40)));
 });
 afterEach(() => {
     pool.endAll();
@@ -142,7 +145,7 @@ describe("the provider runtime", () => {
         const table: TableOuts = { host: "director1", connection, entries: {}, manager: "ipvsadm", drain: { timeoutSeconds: 1, pollSeconds: 1 }, rulesFile: "/etc/ipvsadm.rules", lastApply: { commands: [], warnings: [], drained: [] } };
         const [, , read] = await Promise.all([step("echo one"), step("echo two"), ipvsTable.read("id", table)]);
         expect(read.props.entries).toEqual({});
-        expect(sshd.commands).toEqual(expect.arrayContaining(["sh -s", "ipvsadm -S -n"]));
+        expect(sshd.commands).toEqual(expect.arrayContaining(["sh -s", expect.stringContaining("ipvsadm -S -n")]));
         expect(sshd.logins).toHaveLength(1);
         // the runtime's pool is its own: end its connection from the server's side
         sshd.dropAll();

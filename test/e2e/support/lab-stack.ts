@@ -4,6 +4,7 @@ import { writeStackConfig } from "./engine";
 import { parseSave } from "../../../components/core/ipvs/ipvs-parse";
 import { toEntries } from "../../../components/core/ipvs/ipvs-entries";
 import { repoRoot } from "../../support/repo-root";
+import * as fs from "fs";
 import * as path from "path";
 
 // Required from the checkout's root, so the compiled benchmark (.bench-build/) finds it too.
@@ -47,13 +48,19 @@ export function labStackHosts(overrides: HostOverrides = {}, network: LabNetwork
     return hosts;
 }
 
-/** Writes the stack's config for the lab, in this checkout or `root`, with every host at its `network` address. */
-export function writeLabStack(stack: string, cluster: Record<string, unknown>, opts: { root?: string; hosts?: HostOverrides; network?: LabNetwork } = {}): void {
+/**
+ * Writes the stack's config for the lab, in this checkout or `root`, with every host at its
+ * `network` address. With `clusterFile` (an absolute path), the cluster goes to that JSON file
+ * and the config names it, as a stack too large for config would.
+ */
+export function writeLabStack(stack: string, cluster: Record<string, unknown>, opts: { root?: string; hosts?: HostOverrides; network?: LabNetwork; clusterFile?: string } = {}): void {
+    const whole = { ...cluster, hosts: labStackHosts(opts.hosts, opts.network) };
+    if (opts.clusterFile) fs.writeFileSync(opts.clusterFile, JSON.stringify(whole, null, 1) + "\n");
     writeStackConfig(
         stack,
         {
             "pulumi-lvs:sshPrivateKeyFile": readLabHosts().privateKeyPath,
-            "pulumi-lvs:cluster": { ...cluster, hosts: labStackHosts(opts.hosts, opts.network) },
+            ...(opts.clusterFile ? { "pulumi-lvs:clusterFile": opts.clusterFile } : { "pulumi-lvs:cluster": whole }),
         },
         opts.root,
     );
