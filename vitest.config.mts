@@ -33,6 +33,9 @@ export default defineConfig({
                 },
             },
         ],
-        fileParallelism: false,
+        // Unit files run side by side on two workers (vitest's default leaves one core idle,
+        // which on a 2-core machine meant one worker); lab and e2e files, which share the VMs,
+        // set fileParallelism: false themselves. A false here would hold for every project.
+        maxWorkers: 2,
     },
 });
