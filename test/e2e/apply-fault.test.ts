@@ -1,9 +1,13 @@
 /**
  * A link cut in the middle of an `up` (issue 10): director1 carries 100 services of two real
- * servers each, and an `up` edits every real server's weight, one ipvsadm call each. Once the
- * edits have started on the host, the director's link goes down. The `up` must fail naming
+ * servers each, and an `up` edits every real server's weight in one `ipvsadm -R` stream. Once
+ * the edits have started on the host, the director's link goes down. The `up` must fail naming
  * the host; once the link is back, the next `up` converges to the desired table, the entry
  * made by hand stays untouched, and no owned entry is lost or left half-edited.
+ *
+ * The real -R takes 200 edits in well under a second, too fast to cut the link in the middle
+ * of, so for the cut the host gets a slow kernel: an ipvsadm ahead of the real one on PATH
+ * that runs -R's lines one by one, 50 ms apart. Everything else is the real tool.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labOk, onHost, onHostOk, up } from "../lab/lab";
@@ -40,6 +44,13 @@ function expectedEntries(weight: number): Record<string, string> {
     return out;
 }
 
+/** A slow kernel for -R (see above); any other call goes straight to the real ipvsadm. */
+const SLOW_IPVSADM = "/usr/local/sbin/ipvsadm";
+const SLOW_SHIM = ["#!/bin/sh", 'if [ "$1" = -R ]; then while read -r l; do REAL $l; sleep 0.05; done; exit 0; fi', 'exec REAL "$@"'].join("\n");
+const installSlowIpvsadm = () =>
+    onHostOk("director1", `real=$(command -v ipvsadm) && [ "$real" != ${SLOW_IPVSADM} ] && sed "s|REAL|$real|g" > ${SLOW_IPVSADM} <<'SHIM' && chmod 755 ${SLOW_IPVSADM}\n${SLOW_SHIM}\nSHIM`);
+const removeSlowIpvsadm = () => onHost("director1", `rm -f ${SLOW_IPVSADM}`);
+
 const count = (entries: Record<string, string>, value: string) => Object.values(entries).filter((v) => v === value).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,12 +67,14 @@ describe.sequential("a link cut during up", () => {
 
     afterAll(async () => {
         await labOk(["restore", "director1"]);
+        await removeSlowIpvsadm();
         await pulumi(["destroy", "--yes", "--skip-preview", ...S]);
         await onHost("director1", `ipvsadm -D ${FOREIGN} 2>/dev/null || true`);
     });
 
     it("the up fails naming the host, with part of the edits applied", async () => {
         writeLabStack(STACK, bulkCluster(2));
+        await installSlowIpvsadm();
         const running = pulumi(["up", "--yes", "--skip-preview", ...S]);
         // Wait until the host has applied some edits, then cut its link.
         let applied = 0;
@@ -77,6 +90,9 @@ describe.sequential("a link cut during up", () => {
         expect(r.code).not.toBe(0);
         expect(r.stdout + r.stderr).toMatch(/ssh director1 \(root@127\.0\.0\.1:\d+\): connection lost while a command ran/);
         await labOk(["restore", "director1"]);
+        // The host finishes the stream on its own; give it the time 200 slow lines take.
+        await sleep(15_000);
+        await removeSlowIpvsadm();
         const after = await liveEntries("director1");
         const edited = count(after, "-g -w 2");
         console.log(`[fault] link cut with ${applied} of ${SERVICES * 2} edits seen on the host; ${edited} applied once the host finished on its own`);

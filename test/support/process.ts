@@ -15,17 +15,35 @@ export interface ProcessOptions {
     timeoutMs?: number;
 }
 
+/**
+ * Process groups of children still running. Each child leads its own group, so a timeout or
+ * the end of the test process takes down what it started too: `pulumi` leaves its language
+ * host and provider plugins running when it alone is killed.
+ */
+const running = new Set<number>();
+const killGroup = (pid: number, signal: NodeJS.Signals) => {
+    try {
+        process.kill(-pid, signal);
+    } catch {
+        // already gone
+    }
+};
+process.on("exit", () => running.forEach((pid) => killGroup(pid, "SIGKILL")));
+
 export function runProcess(command: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
     const started = Date.now();
     return new Promise((resolve) => {
-        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        const pid = child.pid;
+        if (pid !== undefined) running.add(pid);
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs ?? 600_000);
+        const timer = setTimeout(() => (pid === undefined ? child.kill("SIGTERM") : killGroup(pid, "SIGTERM")), opts.timeoutMs ?? 600_000);
         child.on("close", (code) => {
             clearTimeout(timer);
+            if (pid !== undefined) running.delete(pid);
             resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 });
         });
     });
