@@ -134,11 +134,11 @@ export function isEmptyPlan(p: Plan): boolean {
 }
 
 /**
- * Brings the host's table from what is live to `desired`, touching only entries that are
- * desired or were owned before. ipvsadm mode applies; keepalived mode only waits for
+ * Brings the host's table from what is live (or `known` to be, just read) to `desired`,
+ * touching only entries that are desired or were owned before. ipvsadm mode applies; keepalived mode only waits for
  * keepalived to converge, because two writers on one table would fight.
  */
-export async function applyTable(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState): Promise<ApplyReport> {
+export async function applyTable(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState, known?: Ruleset): Promise<ApplyReport> {
     const report: ApplyReport = { live: {}, commands: [], warnings: [], drained: [] };
     const desiredRules = fromEntries(desired.entries);
     const owned = fromEntries(ownedEntries);
@@ -146,7 +146,9 @@ export async function applyTable(t: HostTransport, ownedEntries: Record<string, 
         report.live = await waitForConvergence(t, ownedEntries, desired);
         return report;
     }
-    const before = await readLive(t);
+    // `known`: the table as read moments ago (the diff's probe); a stale one cannot do harm
+    // unseen, since -R refuses to add what exists or edit what is gone, and that fails the apply.
+    const before = known ?? (await readLive(t));
     const plan = planAgainst(before, ownedEntries, desired);
     report.warnings.push(...plan.warnings);
     // With nothing to drain, adding and removing need no wait between them: one stream.

@@ -11,6 +11,7 @@ import { applyTable, isEmptyPlan, ownedView, planAgainst, readLive, type DrainSe
 import { emitNotice } from "./notices";
 import { sameData, storedCode } from "./same-data";
 import { withHost, type OpenHost, type SshTarget } from "./transport";
+import type { Ruleset } from "../core/ipvs/ipvs-model";
 
 export interface TableProps {
     /** The host's name in the stack (plain text in previews; older states lack it). */
@@ -45,7 +46,31 @@ function settingsOf(p: TableProps): unknown {
  * engine's own diff and are not repeated here. A host that cannot be reached within its
  * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
-async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps): Promise<boolean> {
+/**
+ * The engine calls Diff just before Update, and both read the whole table: at 10,000 entries a
+ * listing costs seconds. The diff's read stands in for the update's if it is this recent.
+ */
+export const RECENT_READ_MS = 10_000;
+
+/** The probe's reads, each taken at most once, by the next apply on the same host. */
+function recentReads(now: () => number) {
+    const reads = new Map<string, { at: number; live: Ruleset }>();
+    const key = (c: SshTarget) => JSON.stringify([c.user, c.host, c.port, c.bastion ?? null]);
+    return {
+        put(c: SshTarget, live: Ruleset): void {
+            reads.set(key(c), { at: now(), live });
+        },
+        take(c: SshTarget): Ruleset | undefined {
+            const r = reads.get(key(c));
+            reads.delete(key(c));
+            return r && now() - r.at <= RECENT_READ_MS ? r.live : undefined;
+        },
+    };
+}
+
+type RecentReads = ReturnType<typeof recentReads>;
+
+async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps, recent: RecentReads): Promise<boolean> {
     const host = hostName(news);
     const recorded = { entries: olds.entries, localAddresses: news.localAddresses };
     try {
@@ -54,6 +79,7 @@ async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps): Pr
             news.connection,
             async (t) => {
                 const live = await readLive(t);
+                recent.put(news.connection, live);
                 const plan = planAgainst(live, olds.entries, recorded);
                 const liveView = ownedView(live, fromEntries(olds.entries), fromEntries({}));
                 const stateView = toEntries(fromEntries(olds.entries));
@@ -69,9 +95,12 @@ async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps): Pr
 }
 
 /** IpvsTable's provider, reaching hosts through `open`. */
-export function ipvsTableProvider(open: OpenHost) {
+export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) {
+    const recent = recentReads(now);
+
     async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
-        const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired));
+        const known = recent.take(desired.connection);
+        const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired, known));
         return { ...desired, entries: report.live, lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
     }
 
@@ -93,7 +122,7 @@ export function ipvsTableProvider(open: OpenHost) {
         async diff(_id: string, olds: TableOuts, news: TableProps) {
             const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
             const entriesChanged = !isEmptyPlan(planAgainst(fromEntries(olds.entries), olds.entries, news));
-            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, olds, news) : false;
+            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, olds, news, recent) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHost } from "../support/fake-host";
-import { ipvsTableProvider, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
+import { ipvsTableProvider, RECENT_READ_MS, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
 import { parseNotices, type Notice } from "../../components/providers/notices";
 import type { SshTarget } from "../../components/providers/transport";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
@@ -152,4 +152,53 @@ describe("IpvsTable provider: a new connection", () => {
             expect(opened).toEqual([next]);
         });
     }
+});
+
+describe("IpvsTable provider: the diff's read serves the update that follows", () => {
+    const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -S -n")).length;
+    const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
+
+    async function providerAt(host: FakeHost) {
+        let clock = 1_000_000;
+        const provider = ipvsTableProvider(async () => host, () => clock);
+        const { outs } = await provider.create(props(ENTRIES));
+        return { provider, outs, tick: (ms: number) => (clock += ms) };
+    }
+
+    it("an update right after its diff lists the table once in all, and records what the host holds", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await providerAt(host);
+        host.commands.length = 0;
+        expect((await provider.diff("id", outs, props(weight))).changes).toBe(true);
+        const { outs: next } = await provider.update("id", outs, props(weight));
+        expect(listings(host)).toBe(1);
+        expect(next.entries).toEqual(toEntries(host.ipvsadm.ruleset()));
+        expect(next.lastApply.commands).toEqual(["ipvsadm -e -t 192.168.13.100:3306 -r 192.168.13.112:3306 -g -w 4"]);
+    });
+
+    it("a read older than the window, or one already used, is not used: the update lists the table itself", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs, tick } = await providerAt(host);
+        await provider.diff("id", outs, props(weight));
+        tick(RECENT_READ_MS + 1);
+        host.commands.length = 0;
+        const { outs: next } = await provider.update("id", outs, props(weight));
+        expect(listings(host)).toBe(1);
+        host.commands.length = 0;
+        await provider.update("id", next, props(ENTRIES));
+        expect(listings(host)).toBe(1);
+        expect(toEntries(host.ipvsadm.ruleset())).toEqual(ENTRIES);
+    });
+
+    it("a change on the host between diff and update cannot slip by: the apply fails naming it, and the next converges", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await providerAt(host);
+        const added = { ...ENTRIES, "-a -t 192.168.13.100:80 -r 192.168.13.20:80": "-g -w 1" };
+        await provider.diff("id", outs, props(added));
+        // Someone adds the same real server by hand after the diff read the table.
+        host.ipvsadm.exec(["-a", "-t", "192.168.13.100:80", "-r", "192.168.13.20:80", "-g", "-w", "2"]);
+        await expect(provider.update("id", outs, props(added))).rejects.toThrow(/was refused in part: Destination already exists\. The table now differs from the stack in 1 entry \(-a -t 192\.168\.13\.100:80 -r 192\.168\.13\.20:80\)/);
+        const { outs: next } = await provider.update("id", outs, props(added));
+        expect(next.entries).toEqual(added);
+    });
 });
