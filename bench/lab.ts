@@ -15,7 +15,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { onHostOk, readLabHosts, up as labUp } from "../test/lab/lab";
+import { labSshTarget, onHostOk, up as labUp } from "../test/lab/lab";
 import { freshStack, pulumiOk, ROOT } from "../test/e2e/support/engine";
 import { drCluster, writeLabStack } from "../test/e2e/support/lab-stack";
 import { openSsh } from "../components/providers/ssh-transport";
@@ -87,9 +87,7 @@ interface SizeResult {
 
 async function tableApplyFromEmpty(services: number): Promise<number> {
     // IpvsTable's apply alone, over SSH to director2: the director's share of an `up`.
-    const lab = readLabHosts();
-    const d2 = lab.hosts.find((h) => h.name === "director2")!;
-    const t = await openSsh({ name: "director2", host: d2.forward.host, port: d2.forward.port, user: d2.user, privateKey: fs.readFileSync(lab.privateKeyPath, "utf8"), hostKey: d2.hostPublicKey });
+    const t = await openSsh(labSshTarget("director2"));
     const entries: Record<string, string> = {};
     for (const v of BULK_VIPS) {
         for (let p = 10_000; p < 10_000 + services; p++) {

@@ -135,8 +135,9 @@ export function isEmptyPlan(p: Plan): boolean {
 
 /**
  * Brings the host's table from what is live (or `known` to be, just read) to `desired`,
- * touching only entries that are desired or were owned before. ipvsadm mode applies; keepalived mode only waits for
- * keepalived to converge, because two writers on one table would fight.
+ * touching only entries that are desired or were owned before. ipvsadm mode applies;
+ * keepalived mode only waits for keepalived to converge, because two writers on one table
+ * would fight.
  */
 export async function applyTable(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState, known?: Ruleset): Promise<ApplyReport> {
     const report: ApplyReport = { live: {}, commands: [], warnings: [], drained: [] };

@@ -11,6 +11,7 @@ import { applyTable, isEmptyPlan, ownedView, planAgainst, readLive, type DrainSe
 import { emitNotice } from "./notices";
 import { sameData, storedCode } from "./same-data";
 import { withHost, type OpenHost, type SshTarget } from "./transport";
+import { poolKey } from "./ssh-pool";
 import type { Ruleset } from "../core/ipvs/ipvs-model";
 
 export interface TableProps {
@@ -41,12 +42,6 @@ function settingsOf(p: TableProps): unknown {
 }
 
 /**
- * The preview's look at the host: true when the live table differs from what state records
- * (drift, which `up` puts back), with each drifted entry printed. Config changes are the
- * engine's own diff and are not repeated here. A host that cannot be reached within its
- * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
- */
-/**
  * The engine calls Diff just before Update, and both read the whole table: at 10,000 entries a
  * listing costs seconds. The diff's read stands in for the update's if it is this recent.
  */
@@ -55,7 +50,8 @@ export const RECENT_READ_MS = 10_000;
 /** The probe's reads, each taken at most once, by the next apply on the same host. */
 function recentReads(now: () => number) {
     const reads = new Map<string, { at: number; live: Ruleset }>();
-    const key = (c: SshTarget) => JSON.stringify([c.user, c.host, c.port, c.bastion ?? null]);
+    // The same identity the SSH pool shares a connection by.
+    const key = poolKey;
     return {
         put(c: SshTarget, live: Ruleset): void {
             reads.set(key(c), { at: now(), live });
@@ -70,6 +66,12 @@ function recentReads(now: () => number) {
 
 type RecentReads = ReturnType<typeof recentReads>;
 
+/**
+ * The preview's look at the host: true when the live table differs from what state records
+ * (drift, which `up` puts back), with each drifted entry printed. Config changes are the
+ * engine's own diff and are not repeated here. A host that cannot be reached within its
+ * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
+ */
 async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps, recent: RecentReads): Promise<boolean> {
     const host = hostName(news);
     const recorded = { entries: olds.entries, localAddresses: news.localAddresses };

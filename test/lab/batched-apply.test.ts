@@ -7,8 +7,7 @@
  * are printed for reading, never asserted (bench/ measures them).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as fs from "fs";
-import { onHostOk, readLabHosts, up } from "./lab";
+import { labSshTarget, onHostOk, up } from "./lab";
 import { openSsh } from "../../components/providers/ssh-transport";
 import type { HostTransport } from "../../components/providers/transport";
 import { applyTable, readLive, type TableState } from "../../components/providers/ipvs-table-logic";
@@ -39,9 +38,7 @@ let owned: Record<string, string> = {};
 describe.sequential("batched apply on director2's kernel", () => {
     beforeAll(async () => {
         await up();
-        const lab = readLabHosts();
-        const d2 = lab.hosts.find((h) => h.name === "director2")!;
-        t = await openSsh({ name: "director2", host: d2.forward.host, port: d2.forward.port, user: d2.user, privateKey: fs.readFileSync(lab.privateKeyPath, "utf8"), hostKey: d2.hostPublicKey });
+        t = await openSsh(labSshTarget("director2"));
         await onHostOk("director2", "ipvsadm -A -u 10.250.0.1:53 -s wlc && ipvsadm -a -u 10.250.0.1:53 -r 10.250.1.1:53 -m -w 1");
     });
 

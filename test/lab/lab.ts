@@ -5,6 +5,7 @@
  */
 import { runProcess } from "../support/process";
 import { repoRoot } from "../support/repo-root";
+import type { SshTarget } from "../../components/providers/transport";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -81,6 +82,14 @@ export const status = (): Promise<RunResult> => lab(["status"]);
 
 export function readLabHosts(): LabHosts {
     return JSON.parse(fs.readFileSync(HOSTS_JSON, "utf8")) as LabHosts;
+}
+
+/** How the providers reach a lab host: its loopback forward, the lab key, its pinned host key. */
+export function labSshTarget(name: LabHostName): SshTarget {
+    const lab = readLabHosts();
+    const h = lab.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no lab host ${name} in ${HOSTS_JSON}`);
+    return { name, host: h.forward.host, port: h.forward.port, user: h.user, privateKey: fs.readFileSync(lab.privateKeyPath, "utf8"), hostKey: h.hostPublicKey };
 }
 
 /** Runs a shell command on a lab host over SSH (lab key, pinned host key, StrictHostKeyChecking=yes). */
