@@ -195,7 +195,9 @@ export function splitAddrPort(text: string): { address: string; port?: number } 
         // ipvsadm requires a port after a bracketed address.
         if (!rest.startsWith(":")) return undefined;
         portText = rest.slice(1);
-    } else if (tryParseAddress(text)?.family === "inet6") {
+    } else if (text.indexOf(":") !== text.lastIndexOf(":") && tryParseAddress(text)?.family === "inet6") {
+        // Two colons or more: a bare IPv6 address. ADDR:PORT never reaches the address cache,
+        // where 10,000 distinct ones would push out the few addresses a table repeats.
         host = text;
     } else {
         const colon = text.lastIndexOf(":");

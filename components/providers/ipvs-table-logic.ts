@@ -89,13 +89,13 @@ function logCommands(log: string[], stream: string): void {
  * printed: any stderr fails the apply. The lines before it took effect; the error says how far
  * the table is from the stack, and the next `up` plans from the live table and sends only that.
  */
-async function sendOps(t: HostTransport, ops: IpvsOp[], phase: string, desired: TableState, owned: Record<string, string>, log: string[]): Promise<void> {
+async function sendOps(t: HostTransport, ops: IpvsOp[], phase: string, target: TableTarget, log: string[]): Promise<void> {
     if (ops.length === 0) return;
     const stream = restoreStream(ops);
     logCommands(log, stream);
     const r = await t.run("ipvsadm -R", stream);
     if (r.code === 0 && r.stderr.trim() === "") return;
-    const left = allOps(planAgainst(await readLive(t), owned, desired)).map(opEntryId);
+    const left = allOps(planAgainst(await readLive(t), target)).map(opEntryId);
     const refused = r.stderr.trim().split("\n").slice(0, 5).join("; ") || `exit ${r.code}`;
     throw new Error(
         `ipvsadm -R (${phase} phase, ${ops.length} change${ops.length === 1 ? "" : "s"}) was refused in part: ${refused}. ` +
@@ -121,11 +121,22 @@ async function waitForDrain(t: HostTransport, ops: IpvsOp[], drain: DrainSetting
 }
 
 /**
+ * What a plan is made against, parsed once per provider call: each parse of a 10,000-entry
+ * map costs a fifth of a second, and a diff used to parse the same map five times.
+ */
+export interface TableTarget {
+    /** The entries the stack owned before (state); only these and the desired ones are touched. */
+    owned: Ruleset;
+    desired: Ruleset;
+    localAddresses?: string[];
+}
+
+/**
  * The plan an apply would run against `live`: the one decision of "changed" for apply, the
  * preview's drift probe and the config diff alike, so key order or spelling never counts.
  */
-export function planAgainst(live: Ruleset, ownedEntries: Record<string, string>, desired: Pick<TableState, "entries" | "localAddresses">): Plan {
-    return planChanges(live, fromEntries(desired.entries), idsOf(fromEntries(ownedEntries)), { localAddresses: desired.localAddresses ?? [] });
+export function planAgainst(live: Ruleset, target: TableTarget): Plan {
+    return planChanges(live, target.desired, idsOf(target.owned), { localAddresses: target.localAddresses ?? [] });
 }
 
 /** True when a plan would send no ipvsadm command. */
@@ -141,37 +152,36 @@ export function isEmptyPlan(p: Plan): boolean {
  */
 export async function applyTable(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState, known?: Ruleset): Promise<ApplyReport> {
     const report: ApplyReport = { live: {}, commands: [], warnings: [], drained: [] };
-    const desiredRules = fromEntries(desired.entries);
-    const owned = fromEntries(ownedEntries);
+    const target: TableTarget = { owned: fromEntries(ownedEntries), desired: fromEntries(desired.entries), localAddresses: desired.localAddresses };
     if (desired.manager === "keepalived") {
-        report.live = await waitForConvergence(t, ownedEntries, desired);
+        report.live = await waitForConvergence(t, target, desired.drain);
         return report;
     }
     // `known`: the table as read moments ago (the diff's probe); a stale one cannot do harm
     // unseen, since -R refuses to add what exists or edit what is gone, and that fails the apply.
     const before = known ?? (await readLive(t));
-    const plan = planAgainst(before, ownedEntries, desired);
+    const plan = planAgainst(before, target);
     report.warnings.push(...plan.warnings);
     // With nothing to drain, adding and removing need no wait between them: one stream.
     const phases: [string, IpvsOp[]][] = plan.drain.length === 0 ? [["apply", [...plan.apply, ...plan.remove]]] : [["apply", plan.apply], ["drain", plan.drain]];
-    for (const [phase, ops] of phases) await sendOps(t, ops, phase, desired, ownedEntries, report.commands);
+    for (const [phase, ops] of phases) await sendOps(t, ops, phase, target, report.commands);
     if (plan.drain.length > 0) {
         await waitForDrain(t, plan.drain, desired.drain, report);
-        await sendOps(t, plan.remove, "remove", desired, ownedEntries, report.commands);
+        await sendOps(t, plan.remove, "remove", target, report.commands);
     }
-    await saveRules(t, desired.rulesFile, desiredRules);
+    await saveRules(t, desired.rulesFile, target.desired);
     // The host took every line without a word (sendOps checks), so the table is the one read
     // before with the plan applied: no second listing, which costs seconds at 10,000 entries.
-    report.live = ownedView(applyOps(before, allOps(plan), desired.localAddresses), owned, desiredRules);
+    report.live = ownedView(applyOps(before, allOps(plan), desired.localAddresses), target.owned, target.desired);
     return report;
 }
 
-async function waitForConvergence(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState): Promise<Record<string, string>> {
+async function waitForConvergence(t: HostTransport, target: TableTarget, drain: DrainSettings): Promise<Record<string, string>> {
     const started = Date.now();
     for (;;) {
         const live = await readLive(t);
-        const done = isEmptyPlan(planAgainst(live, ownedEntries, desired));
-        if (done || Date.now() - started > desired.drain.timeoutSeconds * 1000) return ownedView(live, fromEntries(ownedEntries), fromEntries(desired.entries));
+        const done = isEmptyPlan(planAgainst(live, target));
+        if (done || Date.now() - started > drain.timeoutSeconds * 1000) return ownedView(live, target.owned, target.desired);
         await sleep(1000);
     }
 }

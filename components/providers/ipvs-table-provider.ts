@@ -66,15 +66,16 @@ function recentReads(now: () => number) {
 
 type RecentReads = ReturnType<typeof recentReads>;
 
+const NO_RULES: Ruleset = { services: [] };
+
 /**
  * The preview's look at the host: true when the live table differs from what state records
  * (drift, which `up` puts back), with each drifted entry printed. Config changes are the
  * engine's own diff and are not repeated here. A host that cannot be reached within its
  * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
-async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps, recent: RecentReads): Promise<boolean> {
+async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, recent: RecentReads): Promise<boolean> {
     const host = hostName(news);
-    const recorded = { entries: olds.entries, localAddresses: news.localAddresses };
     try {
         return await withHost(
             open,
@@ -82,11 +83,12 @@ async function probeDrift(open: OpenHost, olds: TableOuts, news: TableProps, rec
             async (t) => {
                 const live = await readLive(t);
                 recent.put(news.connection, live);
-                const plan = planAgainst(live, olds.entries, recorded);
-                const liveView = ownedView(live, fromEntries(olds.entries), fromEntries({}));
-                const stateView = toEntries(fromEntries(olds.entries));
-                for (const entry of new Set(allOps(plan).map(opEntryId))) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: stateView[entry] });
-                return !isEmptyPlan(plan);
+                const drifted = new Set(allOps(planAgainst(live, { owned: recorded, desired: recorded, localAddresses: news.localAddresses })).map(opEntryId));
+                if (drifted.size === 0) return false;
+                const liveView = ownedView(live, recorded, NO_RULES);
+                const stateView = toEntries(recorded);
+                for (const entry of drifted) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: stateView[entry] });
+                return true;
             },
             { probe: true },
         );
@@ -123,8 +125,9 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
          */
         async diff(_id: string, olds: TableOuts, news: TableProps) {
             const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
-            const entriesChanged = !isEmptyPlan(planAgainst(fromEntries(olds.entries), olds.entries, news));
-            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, olds, news, recent) : false;
+            const recorded = fromEntries(olds.entries);
+            const entriesChanged = !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: fromEntries(news.entries), localAddresses: news.localAddresses }));
+            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, recent) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
 
@@ -144,7 +147,7 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
         /** Refresh: state takes the live entries as inputs, so the next preview shows drift entry by entry. */
         async read(id: string, props?: TableOuts) {
             if (!props) throw new Error("IpvsTable cannot be imported: it needs the connection from the stack");
-            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), fromEntries(props.entries), fromEntries({})));
+            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), fromEntries(props.entries), NO_RULES));
             const next = { ...props, entries: live };
             const { lastApply: _ignored, ...inputs } = next;
             return { id, props: next, inputs: inputs as TableOuts };
