@@ -1,8 +1,11 @@
 /**
  * arpMethod on a DR/TUN real server: the default ("sysctl") renders byte for byte what it did
  * before the setting existed (fixtures/real-server-steps-main.json, rendered by main at
- * 9edcb33, with VIP removal and tunnel release later made to ask sysfs whether the device exists); "arptables" replaces the ARP sysctls with rules in chains of our own, installs
- * arptables, runs before the VIPs and again at boot.
+ * 9edcb33, with VIP removal and tunnel release later made to ask sysfs whether the device
+ * exists, the boot unit enabled without the daemon-reloads a new unit does not need, and the
+ * ARP keys set by one sysctl call);
+ * "arptables" replaces the ARP sysctls with rules in chains of our own, installs arptables,
+ * runs before the VIPs and again at boot.
  */
 import { describe, expect, it } from "vitest";
 import * as fs from "fs";

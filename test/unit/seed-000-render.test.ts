@@ -54,9 +54,9 @@ describe("seed 000 (LVS-DR) rendering", () => {
         expect(model.roles).toEqual(["dr"]);
         const steps = realServerSteps(model);
         const sysctl = steps.sysctl!.create;
-        for (const key of ["net/ipv4/conf/all/arp_ignore=1", "net/ipv4/conf/ens33/arp_ignore=1", "net/ipv4/conf/all/arp_announce=2", "net/ipv4/conf/ens33/arp_announce=2"]) {
-            expect(sysctl).toContain(`sysctl -q -w ${key}`);
-        }
+        // All four in one sysctl call.
+        const set = sysctl.split("\n").filter((l) => l.startsWith("sysctl -q -w "));
+        expect(set).toEqual(["sysctl -q -w net/ipv4/conf/all/arp_ignore=1 net/ipv4/conf/all/arp_announce=2 net/ipv4/conf/ens33/arp_ignore=1 net/ipv4/conf/ens33/arp_announce=2"]);
         expect(sysctl).toContain("/etc/sysctl.d/90-pulumi-lvs-realserver.conf");
         // The previous values are saved before the first change, so destroy can restore them.
         expect(sysctl.indexOf("sysctl -n")).toBeLessThan(sysctl.indexOf("sysctl -q -w"));

@@ -15,12 +15,12 @@ const FORWARD = "net/ipv4/ip_forward";
 const NODEST = "net/ipv4/vs/expire_nodest_conn";
 const RP = "net/ipv4/conf/all/rp_filter";
 
-// sysctl -n KEY prints the value; sysctl -q -w KEY=V sets it. Keys live as files under $ST/kv.
+// sysctl -n KEY prints the value; sysctl -q -w KEY=V... sets each. Keys live as files under $ST/kv.
 const SYSCTL_STUB = `#!/bin/sh
 kv="$ST/kv"
 case "$1" in
   -n) cat "$kv/$(printf '%s' "$2" | tr / _)" ;;
-  -q) k=\${3%%=*}; printf '%s\\n' "\${3#*=}" > "$kv/$(printf '%s' "$k" | tr / _)" ;;
+  -q) shift 2; for a in "$@"; do k=\${a%%=*}; printf '%s\\n' "\${a#*=}" > "$kv/$(printf '%s' "$k" | tr / _)"; done ;;
   *) exit 2 ;;
 esac
 `;

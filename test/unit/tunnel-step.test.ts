@@ -43,7 +43,7 @@ esac`,
     // A key that does not exist (yet) cannot be read or written, as with the real sysctl.
     sysctl: `case "$1" in
   -n) cat "$ST/kv/$(printf '%s' "$2" | tr / _)" ;;
-  -q) k="$ST/kv/$(printf '%s' "\${3%%=*}" | tr / _)"; [ -e "$k" ] || exit 1; printf '%s\\n' "\${3#*=}" > "$k" ;;
+  -q) shift 2; for a in "$@"; do k="$ST/kv/$(printf '%s' "\${a%%=*}" | tr / _)"; [ -e "$k" ] || exit 1; printf '%s\\n' "\${a#*=}" > "$k"; done ;;
   *) exit 2 ;;
 esac`,
 };

@@ -23,9 +23,14 @@ export function script(lines: string[]): string {
     return ["set -eu", ...lines].join("\n") + "\n";
 }
 
-/** Shell snippet that writes `content` to `path` atomically (heredoc with a quoted marker, so nothing in it expands). */
-export function writeFile(path: string, content: string, mode = "0644"): string {
+/**
+ * Shell snippet that writes `content` to `path` atomically (heredoc with a quoted marker, so
+ * nothing in it expands). `beforeReplace` may look at the new file (named by its argument)
+ * and the old one before the move.
+ */
+export function writeFile(path: string, content: string, mode = "0644", beforeReplace?: (tmp: string) => string): string {
     const marker = "PULUMI_LVS_EOF";
     if (content.split("\n").includes(marker)) throw new Error(`writeFile: content contains the heredoc marker`);
-    return [`mkdir -p "$(dirname ${path})"`, `cat > ${path}.tmp <<'${marker}'`, content.replace(/\n$/, ""), marker, `chmod ${mode} ${path}.tmp`, `mv ${path}.tmp ${path}`].join("\n");
+    const tmp = `${path}.tmp`;
+    return [`mkdir -p "$(dirname ${path})"`, `cat > ${tmp} <<'${marker}'`, content.replace(/\n$/, ""), marker, `chmod ${mode} ${tmp}`, ...(beforeReplace ? [beforeReplace(tmp)] : []), `mv ${tmp} ${path}`].join("\n");
 }

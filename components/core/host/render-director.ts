@@ -15,6 +15,12 @@ import { LOAD_MARKS_AT_BOOT, marksStep } from "./render-fwmark";
 /** Where IpvsTable saves the entries it owns, in `ipvsadm -R` form, for the boot unit. */
 export const OWNED_RULES_FILE = `${STATE_DIR}/ipvs.rules`;
 
+/** Loads a kernel module unless it is in already: under emulation a modprobe costs half a second. */
+function loadModule(name: string): string {
+    const q = shellCommand([name]);
+    return `[ -d /sys/module/${q} ] || modprobe ${q}`;
+}
+
 /** Installs packages with whichever manager the host has; a no-op when the commands exist. */
 export function installStep(packages: { command: string; pkg: string }[], modules: string[], name: string): HostStep {
     const missing = packages.map(({ command, pkg }) => `command -v ${shellCommand([command])} >/dev/null 2>&1 || need="$need ${pkg}"`);
@@ -31,7 +37,7 @@ export function installStep(packages: { command: string; pkg: string }[], module
             "fi",
             ...(modules.length > 0
                 ? [
-                      ...modules.map((m) => `modprobe ${shellCommand([m])}`),
+                      ...modules.map(loadModule),
                       "mkdir -p /etc/modules-load.d",
                       `printf '%s\\n' ${modules.map((m) => shellCommand([m])).join(" ")} > /etc/modules-load.d/pulumi-lvs-${name}.conf`,
                   ]
@@ -62,7 +68,7 @@ export function directorSteps(m: DirectorModel): DirectorSteps {
     const marks = m.marks.length > 0;
     const steps: DirectorSteps = {
         install: installStep([{ command: "ipvsadm", pkg: "ipvsadm" }, ...(marks ? [{ command: "nft", pkg: "nftables" }] : [])], ["ip_vs"], "director"),
-        sysctl: sysctlStep({ name: "director", settings, before: ["modprobe ip_vs"] }),
+        sysctl: sysctlStep({ name: "director", settings, before: [loadModule("ip_vs")] }),
         vips: m.vips.map((v) => vipStep(v, true)),
         boot: bootStep("director", [
             "modprobe ip_vs",

@@ -30,16 +30,20 @@ export function sysctlStep(set: SysctlSet): HostStep {
         ...(set.before ?? []),
         `mkdir -p ${STATE_DIR}`,
         `touch ${saved}`,
-        // Save a key only once: a re-run must not record our own value as "previous".
+        // Save a key only once: a re-run must not record our own value as "previous". Shell
+        // builtins only, but for the first read of a key: under emulation each process costs
+        // tens of milliseconds, and this step is on every host's path to a converged cluster.
+        `saved_keys=" "`,
+        `while IFS='=' read -r k v; do saved_keys="$saved_keys$k "; done < ${saved}`,
         `for k in ${keys}; do`,
-        `  awk -F= -v k="$k" '$1 == k { found = 1 } END { exit !found }' ${saved} || printf '%s=%s\\n' "$k" "$(sysctl -n "$k")" >> ${saved}`,
+        `  case "$saved_keys" in *" $k "*) ;; *) printf '%s=%s\\n' "$k" "$(sysctl -n "$k")" >> ${saved} ;; esac`,
         `done`,
         `while IFS='=' read -r k v; do`,
         `  case ${shellQuote(` ${set.settings.map(([k]) => k).join(" ")} `)} in *" $k "*) printf '%s=%s\\n' "$k" "$v" ;; *) sysctl -q -w "$k=$v" || true ;; esac`,
         `done < ${saved} > ${saved}.tmp`,
         `mv ${saved}.tmp ${saved}`,
         writeFile(file, content),
-        ...set.settings.map(([k, v]) => `sysctl -q -w ${shellQuote(`${k}=${v}`)}`),
+        ...(set.settings.length > 0 ? [`sysctl -q -w ${set.settings.map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")}`] : []),
     ]);
     const del = script([
         `rm -f ${file}`,
