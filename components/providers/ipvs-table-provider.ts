@@ -126,7 +126,10 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
         async diff(_id: string, olds: TableOuts, news: TableProps) {
             const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
             const recorded = fromEntries(olds.entries);
-            const entriesChanged = !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: fromEntries(news.entries), localAddresses: news.localAddresses }));
+            // Both maps hold canonical ids and settings (toEntries wrote them), so equal maps are
+            // equal tables; only unequal ones need the plan, which sees through spelling.
+            const entriesChanged =
+                !sameData(olds.entries, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: fromEntries(news.entries), localAddresses: news.localAddresses }));
             const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, recent) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
