@@ -38,9 +38,13 @@ export interface LoadConfig {
         echoTimeoutMs: number;
         /** Opening longer than this is a failed open, "timeout". */
         connectTimeoutMs: number;
+        /** Between the first opens of consecutive connections. Default lifetimeMs / connections. */
+        staggerMs?: number;
     };
     /** The generator stops by itself after this long, whatever its parent does. Default 900. */
     maxSeconds?: number;
+    /** The first window's label. Default "start". */
+    firstLabel?: string;
 }
 
 export interface ShortCounts {
@@ -73,6 +77,11 @@ export interface LongCounts {
 export interface LoadWindow {
     label: string;
     seconds: number;
+    /**
+     * The generator's own worst event-loop delay in the window: a client starved of CPU this
+     * long may see its own timeouts late; verdicts wait for pending input (see `verdict`).
+     */
+    maxLagMs: number;
     short: ShortCounts;
     long: LongCounts;
 }
@@ -108,7 +117,7 @@ export function startLoad(config: LoadConfig, firstLabel = "start"): LoadRun {
         const now = Date.now();
         const last = windows[windows.length - 1];
         if (last) last.seconds = (now - last.started) / 1000;
-        windows.push({ label, started: now, seconds: 0, short: emptyShort(), long: emptyLong() });
+        windows.push({ label, started: now, seconds: 0, maxLagMs: 0, short: emptyShort(), long: emptyLong() });
     };
     mark(firstLabel);
     const current = () => windows[windows.length - 1];
@@ -130,18 +139,27 @@ export function startLoad(config: LoadConfig, firstLabel = "start"): LoadRun {
         }
     }, 5);
 
-    // Long connections: slot i first opens at i/connections of a lifetime, then reopens as each ends.
+    // Long connections: slot i first opens i staggers after the start, then reopens as each ends.
     const slot = async (delayMs: number) => {
         await sleep(delayMs);
         while (!stopping) await longConnection(config.long, current().long);
     };
-    for (let i = 0; i < config.long.connections; i++) track(slot((i * config.long.lifetimeMs) / config.long.connections));
+    const stagger = config.long.staggerMs ?? config.long.lifetimeMs / Math.max(1, config.long.connections);
+    for (let i = 0; i < config.long.connections; i++) track(slot(i * stagger));
+
+    let lastBeat = Date.now();
+    const heartbeat = setInterval(() => {
+        const now = Date.now();
+        current().maxLagMs = Math.max(current().maxLagMs, now - lastBeat - LAG_BEAT_MS);
+        lastBeat = now;
+    }, LAG_BEAT_MS);
 
     const stop = async (): Promise<LoadSummary> => {
         if (!stopping) {
             stopping = true;
             stoppedAt = Date.now();
             clearInterval(clock);
+            clearInterval(heartbeat);
             current().seconds = (stoppedAt - current().started) / 1000;
         }
         while (pending.size > 0) await Promise.all([...pending]);
@@ -152,7 +170,7 @@ export function startLoad(config: LoadConfig, firstLabel = "start"): LoadRun {
 
 function summarize(windows: Window[], sent: number, seconds: number): LoadSummary {
     const plain = windows.map(({ started: _started, ...w }) => w);
-    const total: LoadWindow = { label: "total", seconds, short: emptyShort(), long: emptyLong() };
+    const total: LoadWindow = { label: "total", seconds, maxLagMs: Math.max(0, ...plain.map((w) => w.maxLagMs)), short: emptyShort(), long: emptyLong() };
     const add = (into: Record<string, number>, from: Record<string, number>) => Object.entries(from).forEach(([k, n]) => (into[k] = (into[k] ?? 0) + n));
     for (const w of plain) {
         for (const k of ["sent", "ok", "failed"] as const) total.short[k] += w.short[k];
@@ -166,6 +184,14 @@ function summarize(windows: Window[], sent: number, seconds: number): LoadSummar
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const LAG_BEAT_MS = 100;
+
+/**
+ * Runs a timer's verdict (a timeout, a stall) after the input already waiting has been read:
+ * after a pause of the generator itself (starved of CPU), Node runs due timers before it
+ * polls sockets, so an answer that came in time would otherwise be judged late.
+ */
+const verdict = (ms: number, fn: () => void): NodeJS.Timeout => setTimeout(() => setImmediate(fn), ms);
 
 function shortRequest(c: LoadConfig["short"], counts: ShortCounts): Promise<void> {
     counts.sent++;
@@ -194,7 +220,7 @@ function shortRequest(c: LoadConfig["short"], counts: ShortCounts): Promise<void
             res.on("error", (e: NodeJS.ErrnoException) => finish(reasonOf(e)));
         });
         req.on("error", (e: NodeJS.ErrnoException) => finish(reasonOf(e)));
-        const timer = setTimeout(() => finish("timeout"), c.timeoutMs);
+        const timer = verdict(c.timeoutMs, () => finish("timeout"));
     });
 }
 
@@ -223,7 +249,7 @@ function longConnection(c: LoadConfig["long"], counts: LongCounts): Promise<void
             // dead service is probed at a steady pace rather than in a tight loop.
             setTimeout(resolve, outcome === "completed" ? 0 : c.lineEveryMs);
         };
-        timers.push(setTimeout(() => !open && finish("failedOpen", "timeout"), c.connectTimeoutMs));
+        timers.push(verdict(c.connectTimeoutMs, () => !open && finish("failedOpen", "timeout")));
         socket.setNoDelay(true);
         socket.setEncoding("utf8");
         socket.on("connect", () => {
@@ -242,7 +268,7 @@ function longConnection(c: LoadConfig["long"], counts: LongCounts): Promise<void
                     unanswered.set(++seq, now);
                     socket.write(`ping ${seq}\n`);
                 }
-                timers.push(setTimeout(tick, c.lineEveryMs));
+                timers.push(verdict(c.lineEveryMs, tick));
             };
             tick();
         });
@@ -264,7 +290,7 @@ function longConnection(c: LoadConfig["long"], counts: LongCounts): Promise<void
 
 function main(): void {
     const config = JSON.parse(process.argv[2] ?? "") as LoadConfig;
-    const run = startLoad(config);
+    const run = startLoad(config, config.firstLabel);
     let stopped = false;
     const stop = () => {
         if (stopped) return;

@@ -99,6 +99,17 @@ describe("load generator accounting (loopback)", () => {
         expect(long).toMatchObject({ completed: 0, reset: 0, stalled: long.opened, reasons: { "no-echo": long.opened }, servers: { "rs-mute": long.opened } });
     });
 
+    it("reports how long the generator itself was held up (a starved client)", async () => {
+        const load = startLoad(config(await listen(answering()), await listen(echoServer("rs-a"))));
+        await new Promise((r) => setTimeout(r, 200));
+        const until = Date.now() + 400;
+        while (Date.now() < until); // the event loop held, as CPU starvation would
+        await new Promise((r) => setTimeout(r, 200));
+        const s = await load.stop();
+        expect(s.total.maxLagMs).toBeGreaterThanOrEqual(300);
+        expect(s.total.short.failed).toBe(0);
+    });
+
     it("counts refused requests and failed opens on a closed port", async () => {
         const port = await closedPort();
         const s = await run(config(port, port));
