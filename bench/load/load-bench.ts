@@ -126,6 +126,8 @@ export interface ChangeFigures {
     changeSeconds: number;
     shortSent: number;
     shortFailed: number;
+    /** Answered after a second or more (a packet lost and sent again). */
+    shortSlow: number;
     longOpened: number;
     /** Reset or stalled once open. */
     longBroken: number;
@@ -136,7 +138,7 @@ export interface ChangeFigures {
 
 function figures(s: LoadSummary, changeSeconds: number): ChangeFigures {
     const { short, long } = s.total;
-    return { changeSeconds, shortSent: short.sent, shortFailed: short.failed, longOpened: long.opened, longBroken: long.reset + long.stalled, longFailedOpen: long.failedOpen, shortRate: s.shortRate, windows: s.windows };
+    return { changeSeconds, shortSent: short.sent, shortFailed: short.failed, shortSlow: short.slow, longOpened: long.opened, longBroken: long.reset + long.stalled, longFailedOpen: long.failedOpen, shortRate: s.shortRate, windows: s.windows };
 }
 
 /** Runs `change` under a fresh load: warm-up, change, settle, then stop and count. */
@@ -151,7 +153,7 @@ async function underLoad(who: string, state: State, change: () => Promise<void>)
         load.mark("settle");
         await sleep(SETTLE_MS);
         const f = figures(await load.stop(), changeSeconds);
-        console.log(`${who.padEnd(10)} ${state.change.padEnd(22)} change ${changeSeconds.toFixed(1).padStart(5)} s; short failed ${f.shortFailed}/${f.shortSent}${reasons(f, "short")}; long broken ${f.longBroken}/${f.longOpened}${f.longFailedOpen ? `, failed opens ${f.longFailedOpen}` : ""}${reasons(f, "long")}; answered in settle: ${answered(f)}; client lag <= ${maxLag(f)} ms`);
+        console.log(`${who.padEnd(10)} ${state.change.padEnd(22)} change ${changeSeconds.toFixed(1).padStart(5)} s; short failed ${f.shortFailed}/${f.shortSent}${reasons(f, "short")}, slow ${f.shortSlow}; long broken ${f.longBroken}/${f.longOpened}${f.longFailedOpen ? `, failed opens ${f.longFailedOpen}` : ""}${reasons(f, "long")}; answered in settle: ${answered(f)}; client lag <= ${maxLag(f)} ms`);
         return f;
     } finally {
         load.kill();
@@ -279,7 +281,7 @@ export async function measureLoad(fillerEntries = 1_000): Promise<LoadResult> {
     }
 }
 
-const cell = (f: ChangeFigures | undefined) => (f ? `${f.shortFailed}/${f.shortSent}  ${f.longBroken}/${f.longOpened}` : "-");
+const cell = (f: ChangeFigures | undefined) => (f ? `${f.shortFailed}/${f.shortSent}${f.shortSlow ? ` (${f.shortSlow} slow)` : ""}  ${f.longBroken}/${f.longOpened}` : "-");
 
 export function printLoad(r: LoadResult): void {
     const head = ["change", "ours", "seeds' -C;-R", "keepalived reload"];
@@ -288,7 +290,7 @@ export function printLoad(r: LoadResult): void {
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("   ");
     const all = r.rows.flatMap((row) => [row.ours, row.seeds, ...(row.keepalived ? [row.keepalived] : [])]);
     const rates = all.map((f) => f.shortRate);
-    console.log(`\nunder client load (each cell: short requests failed/sent, long connections reset or stalled/opened):`);
+    console.log(`\nunder client load (each cell: short requests failed/sent, with those answered only after 1 s or more as slow; long connections reset or stalled/opened):`);
     console.log([line(head), ...rows.map(line)].join("\n"));
     console.log(
         `load achieved: ${Math.min(...rates).toFixed(1)}-${Math.max(...rates).toFixed(1)} short requests/s, ${r.load.long.connections} long connections open at a time; ` +

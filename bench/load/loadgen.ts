@@ -50,6 +50,8 @@ export interface LoadConfig {
 export interface ShortCounts {
     sent: number;
     ok: number;
+    /** Answered, but after a second or more: the sign of a SYN or segment lost and sent again. */
+    slow: number;
     failed: number;
     /** Failures by reason: refused, reset, timeout, status-<code>, or the socket error's code. */
     reasons: Record<string, number>;
@@ -99,7 +101,9 @@ export interface LoadRun {
     stop(): Promise<LoadSummary>;
 }
 
-const emptyShort = (): ShortCounts => ({ sent: 0, ok: 0, failed: 0, reasons: {}, servers: {} });
+const emptyShort = (): ShortCounts => ({ sent: 0, ok: 0, slow: 0, failed: 0, reasons: {}, servers: {} });
+/** TCP's first retransmission comes after a second (the initial RTO): an answer this late lost a packet. */
+const SLOW_MS = 1_000;
 const emptyLong = (): LongCounts => ({ opened: 0, completed: 0, reset: 0, stalled: 0, failedOpen: 0, reasons: {}, servers: {} });
 const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 
@@ -173,7 +177,7 @@ function summarize(windows: Window[], sent: number, seconds: number): LoadSummar
     const total: LoadWindow = { label: "total", seconds, maxLagMs: Math.max(0, ...plain.map((w) => w.maxLagMs)), short: emptyShort(), long: emptyLong() };
     const add = (into: Record<string, number>, from: Record<string, number>) => Object.entries(from).forEach(([k, n]) => (into[k] = (into[k] ?? 0) + n));
     for (const w of plain) {
-        for (const k of ["sent", "ok", "failed"] as const) total.short[k] += w.short[k];
+        for (const k of ["sent", "ok", "slow", "failed"] as const) total.short[k] += w.short[k];
         for (const k of ["opened", "completed", "reset", "stalled", "failedOpen"] as const) total.long[k] += w.long[k];
         add(total.short.reasons, w.short.reasons);
         add(total.short.servers, w.short.servers);
@@ -195,6 +199,7 @@ const verdict = (ms: number, fn: () => void): NodeJS.Timeout => setTimeout(() =>
 
 function shortRequest(c: LoadConfig["short"], counts: ShortCounts): Promise<void> {
     counts.sent++;
+    const started = Date.now();
     return new Promise((resolve) => {
         let done = false;
         const finish = (failure?: string, server?: string) => {
@@ -206,6 +211,7 @@ function shortRequest(c: LoadConfig["short"], counts: ShortCounts): Promise<void
                 bump(counts.reasons, failure);
             } else {
                 counts.ok++;
+                if (Date.now() - started >= SLOW_MS) counts.slow++;
                 bump(counts.servers, server ?? "?");
             }
             req.destroy();

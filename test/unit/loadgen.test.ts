@@ -72,7 +72,7 @@ describe("load generator accounting (loopback)", () => {
         const { short, long } = s.total;
         expect(s.windows.map((w) => w.label)).toEqual(["warm-up", "change"]);
         expect(short.sent).toBeGreaterThanOrEqual(18);
-        expect(short).toMatchObject({ ok: short.sent, failed: 0, reasons: {}, servers: { "rs-a": short.sent } });
+        expect(short).toMatchObject({ ok: short.sent, slow: 0, failed: 0, reasons: {}, servers: { "rs-a": short.sent } });
         expect(s.shortRate).toBeGreaterThan(15);
         expect(s.shortRate).toBeLessThan(25);
         // Two slots over a second plus the last lifetime after stop: each lived its 600 ms.
@@ -97,6 +97,14 @@ describe("load generator accounting (loopback)", () => {
         expect(short).toMatchObject({ ok: 0, failed: short.sent, reasons: { timeout: short.sent } });
         expect(long.opened).toBeGreaterThanOrEqual(2);
         expect(long).toMatchObject({ completed: 0, reset: 0, stalled: long.opened, reasons: { "no-echo": long.opened }, servers: { "rs-mute": long.opened } });
+    });
+
+    it("counts an answer that took a second or more as slow, not failed", async () => {
+        const late = http.createServer((_req, res) => setTimeout(() => res.end("rs-late\n"), 1_100));
+        const c = config(await listen(late), await listen(echoServer("rs-a")));
+        const s = await run({ ...c, short: { ...c.short, ratePerSecond: 5, timeoutMs: 2_000 } }, 400);
+        expect(s.total.short.sent).toBeGreaterThanOrEqual(1);
+        expect(s.total.short).toMatchObject({ ok: s.total.short.sent, slow: s.total.short.sent, failed: 0 });
     });
 
     it("reports how long the generator itself was held up (a starved client)", async () => {
