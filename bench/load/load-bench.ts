@@ -191,6 +191,8 @@ export interface LoadRow {
 }
 
 export interface LoadResult {
+    /** director1's kernel (uname -r): what ipvs does with connections on -C and -d is the kernel's. */
+    kernel: string;
     fillerEntries: number;
     load: LoadConfig;
     warmUpSeconds: number;
@@ -257,6 +259,7 @@ export async function measureLoad(fillerEntries = 1_000): Promise<LoadResult> {
     const t = await openSsh(labSshTarget("director1"));
     let stackUp = false;
     try {
+        const kernel = (await runChecked(t, "uname -r")).trim();
         await onRealServers(ECHO_START);
         stackUp = true;
         const ourFigures = await ours(t, fillerServices);
@@ -267,7 +270,7 @@ export async function measureLoad(fillerEntries = 1_000): Promise<LoadResult> {
         const seedFigures = await seeds(t, fillerServices);
         const k = await keepalived(t, fillerServices);
         const rows = STATES.slice(1).map((s, i) => ({ change: s.change, ours: ourFigures[i], seeds: seedFigures[i], ...(i + 1 === REMOVAL ? { keepalived: k.removal } : {}) }));
-        return { fillerEntries: filler, load: LOAD, warmUpSeconds: WARM_UP_MS / 1000, settleSeconds: SETTLE_MS / 1000, keepalivedInitialLoadSeconds: k.initialLoad, rows };
+        return { kernel, fillerEntries: filler, load: LOAD, warmUpSeconds: WARM_UP_MS / 1000, settleSeconds: SETTLE_MS / 1000, keepalivedInitialLoadSeconds: k.initialLoad, rows };
     } finally {
         // Leave the hosts as found: keepalived stopped, the table the stack's, then destroy.
         await t.run(KEEPALIVED_RESTORE);
@@ -294,6 +297,6 @@ export function printLoad(r: LoadResult): void {
     console.log([line(head), ...rows.map(line)].join("\n"));
     console.log(
         `load achieved: ${Math.min(...rates).toFixed(1)}-${Math.max(...rates).toFixed(1)} short requests/s, ${r.load.long.connections} long connections open at a time; ` +
-            `the client's own worst event-loop lag ${Math.max(...all.map(maxLag))} ms; ${r.fillerEntries} filler entries on director1`,
+            `the client's own worst event-loop lag ${Math.max(...all.map(maxLag))} ms; ${r.fillerEntries} filler entries on director1 (kernel ${r.kernel})`,
     );
 }
