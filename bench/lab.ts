@@ -3,10 +3,14 @@
  * 1,000 and 10,000 entries on director1, beside the seeds' `ipvsadm -C; ipvsadm -R` and one
  * ipvsadm process per entry on director2. Prints a table and writes bench/results/lab.json.
  *
- * Usage (after the README's set-up): npm run bench:lab [-- 100 1000 10000] [--no-sizes] [--no-converge]
+ * Usage (after the README's set-up):
+ *   npm run bench:lab [-- 100 1000 10000] [--no-sizes] [--no-converge] [--no-load] [--load-filler=1000]
  *
  * Converge: `up` from bare hosts of a director with one real server and with three, each
  * destroyed after; the ratio shows whether hosts are configured in parallel.
+ *
+ * Load (bench/load/): requests failed and connections broken under client load during four
+ * changes of director1's table, ours beside the seeds' -C;-R and a keepalived reload.
  *
  * The lab runs under TCG emulation: absolute times are noisy and slow here, ratios between
  * figures of one run are what to compare across machines. SSH sessions are counted from
@@ -20,29 +24,27 @@ import { freshStack, pulumiOk, ROOT } from "../test/e2e/support/engine";
 import { drCluster, writeLabStack } from "../test/e2e/support/lab-stack";
 import { openSsh } from "../components/providers/ssh-transport";
 import { applyTable, type TableState } from "../components/providers/ipvs-table-logic";
+import { BULK_VIPS, RIPS, bulkEntries, bulkGroup, servicesFor } from "./filler";
+import { measureLoad, printLoad, type LoadResult } from "./load/load-bench";
+import acquireLabLock from "../test/support/lab-lock";
 
 const STACK = "e2e-bench-lab";
 /** The sized clusters go through pulumi-lvs:clusterFile, as a 10,000-entry stack would. */
 const CLUSTER_FILE = path.join(ROOT, ".lab", "bench-cluster.json");
 const S = ["--stack", STACK];
-const BULK_VIPS = ["192.168.13.150", "192.168.13.151", "192.168.13.152", "192.168.13.153"];
 const ONE_VIP = "192.168.13.160";
-/** Real-server addresses that need not answer: nothing is sent through these services. */
-const RIPS = ["198.18.0.1", "198.18.0.2", "198.18.0.3", "198.18.0.4"];
 /** One process per entry costs about 80 ms under TCG; beyond this size that baseline is not run. */
 const PER_ENTRY_LIMIT = 1_100;
 
-/** Services per bulk VIP for about `entries` entries: 4 VIPs x services x (1 + 4 real servers), plus 5. */
-const servicesFor = (entries: number) => Math.max(1, Math.round((entries - 5) / (BULK_VIPS.length * (1 + RIPS.length))));
-const entriesOf = (services: number) => BULK_VIPS.length * services * (1 + RIPS.length) + 1 + RIPS.length;
+const entriesOf = (services: number) => bulkEntries(services) + 1 + RIPS.length;
 
 /** A director serving `services` ports on four VIPs, and one service on its own VIP whose weight is the one-entry change. */
 function cluster(services: number, oneWeight: number): Record<string, unknown> {
-    const pool = (w = 1) => RIPS.map((address) => ({ address, weight: w }));
+    const pool = RIPS.map((address) => ({ address, weight: 1 }));
     return {
         vipGroups: [
-            { name: "bulk", vips: BULK_VIPS, services: Array.from({ length: services }, (_, i) => ({ protocol: "tcp", port: 10_000 + i, scheduler: "rr", realServers: pool() })) },
-            { name: "one", vips: [ONE_VIP], services: [{ protocol: "tcp", port: 80, scheduler: "wrr", realServers: [{ address: RIPS[0], weight: oneWeight }, ...pool().slice(1)] }] },
+            bulkGroup(services),
+            { name: "one", vips: [ONE_VIP], services: [{ protocol: "tcp", port: 80, scheduler: "wrr", realServers: [{ address: RIPS[0], weight: oneWeight }, ...pool.slice(1)] }] },
         ],
         directors: [{ host: "director1", interface: "ens33", vipGroups: ["bulk", "one"] }],
     };
@@ -209,12 +211,23 @@ function print(results: SizeResult[]): void {
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
     const sizes = args.map(Number).filter((n) => n > 0);
-    await labUp();
+    const filler = Number(/^--load-filler=(\d+)$/.exec(args.find((a) => a.startsWith("--load-filler=")) ?? "")?.[1] ?? 1_000);
+    // One run at a time owns the lab, as with the lab and e2e tests.
+    const release = await acquireLabLock();
     const results: SizeResult[] = [];
-    if (!args.includes("--no-sizes")) for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) results.push(await measure(size));
-    const converge = args.includes("--no-converge") ? undefined : await measureConverge();
+    let converge: ConvergeResult | undefined;
+    let load: LoadResult | undefined;
+    try {
+        await labUp();
+        if (!args.includes("--no-sizes")) for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) results.push(await measure(size));
+        converge = args.includes("--no-converge") ? undefined : await measureConverge();
+        load = args.includes("--no-load") ? undefined : await measureLoad(filler);
+    } finally {
+        release();
+    }
     print(results);
     if (converge) printConverge(converge);
+    if (load) printLoad(load);
     const out = path.join(ROOT, "bench", "results", "lab.json");
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), lab: "qemu TCG" };
@@ -223,9 +236,13 @@ async function main(): Promise<void> {
     const now = new Date().toISOString();
     const sizesPart = results.length ? { date: now, machine, results } : (previous.sizes ?? (previous.results ? previous : undefined));
     const convergePart = converge ? { date: now, machine, ...converge } : previous.converge;
-    fs.writeFileSync(out, JSON.stringify({ sizes: sizesPart, converge: convergePart }, null, 2) + "\n");
+    const loadPart = load ? { date: now, machine, ...load } : previous.load;
+    fs.writeFileSync(out, JSON.stringify({ sizes: sizesPart, converge: convergePart, load: loadPart }, null, 2) + "\n");
     console.log(`\nwritten: ${path.relative(ROOT, out)}`);
 }
+
+// Ended by a signal, still run the exit handlers that kill the child process groups (engine, load generator).
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
 
 main().catch((e: Error) => {
     console.error(e.message);

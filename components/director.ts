@@ -30,6 +30,8 @@ export interface DirectorArgs {
     drain?: { timeoutSeconds?: number; pollSeconds?: number };
     /** Health-check real servers with keepalived (no VRRP). Default false. */
     healthChecks?: boolean;
+    /** See ParsedDirectorArgs.realServers. Default none. */
+    realServers?: pulumi.Resource[];
 }
 
 /** From the cluster builder: settings and host as parseCluster validated them, taken as they are. */
@@ -37,6 +39,14 @@ export interface ParsedDirectorArgs {
     parsed: DirectorSettings;
     host: HostAccess;
     vipGroups: VipGroup[];
+    /**
+     * The RealServers behind this director's pools. Its table waits for them, so a real server
+     * added has its VIP (and ARP settings) before the first connection is sent its way, which
+     * the host would otherwise drop (bench:lab's load part saw requests wait for a second SYN);
+     * a real server removed from the program is deleted after the table has drained it, and
+     * destroy takes the table down before them. Default none.
+     */
+    realServers?: pulumi.Resource[];
 }
 
 export class Director extends pulumi.ComponentResource {
@@ -49,6 +59,7 @@ export class Director extends pulumi.ComponentResource {
         super("lvs:index:Director", name, {}, opts);
         const root = `Director ${name}`;
         const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(root, args);
+        const realServers = args.realServers ?? [];
         const groups = vipGroups.map((g) => g.view);
         this.model = directorModel(host.name, host.spec.address, parsed.interface, parsed.aliasStart, groups);
 
@@ -59,11 +70,11 @@ export class Director extends pulumi.ComponentResource {
         const marks = steps.marks ? [stepCommand(prefix, host, steps.marks, { parent: this, dependsOn: [install] })] : [];
         // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
         this.table = parsed.healthChecks
-            ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups), this.model.ruleset, { parent: this, dependsOn: [sysctl] })
+            ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups), this.model.ruleset, { parent: this, dependsOn: [sysctl, ...realServers] })
             : new IpvsTable(
                   `${prefix}-ipvs`,
                   { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: parsed.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
-                  { parent: this, dependsOn: [install] },
+                  { parent: this, dependsOn: [install, ...realServers] },
               );
         stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, ...marks, this.table] });
         this.entries = this.table.entries;

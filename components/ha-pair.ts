@@ -46,6 +46,8 @@ export interface HaPairArgs {
     /** Alias numbers start here (ens33:N). Default 0. */
     aliasStart?: number;
     vipGroups: VipGroup[];
+    /** See ParsedDirectorArgs.realServers: both nodes' tables wait for them. Default none. */
+    realServers?: pulumi.Resource[];
 }
 
 /** From the cluster builder: the pair and its nodes' hosts as parseCluster validated them, taken as they are. */
@@ -54,6 +56,8 @@ export interface ParsedHaPairArgs {
     /** The hosts of parsed.nodes, in the same order. */
     hosts: readonly [HostAccess, HostAccess];
     vipGroups: VipGroup[];
+    /** See ParsedDirectorArgs.realServers: both nodes' tables wait for them. Default none. */
+    realServers?: pulumi.Resource[];
 }
 
 export class HaPair extends pulumi.ComponentResource {
@@ -78,7 +82,7 @@ export class HaPair extends pulumi.ComponentResource {
                 const marks = stepCommand(prefix, hosts[i], node.steps.marks, { parent: this, dependsOn: [install] });
                 if (node.steps.boot) stepCommand(prefix, hosts[i], node.steps.boot, { parent: this, dependsOn: [marks] });
             }
-            tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl], secretConfig: parsed.authentication !== undefined });
+            tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl, ...(args.realServers ?? [])], secretConfig: parsed.authentication !== undefined });
         });
         this.tables = tables;
         this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.entries])));

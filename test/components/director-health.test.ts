@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { runUnderMocks, type MockResource } from "../support/mocks";
+import { dependencyRecorder, runUnderMocks, type MockResource } from "../support/mocks";
 import { clusterOf } from "../support/stacks";
 import { parseCluster } from "../../components/schema/cluster";
 import { buildCluster } from "../../components/cluster";
@@ -24,25 +24,18 @@ function cluster(healthChecks: boolean, withCheck = true): ReturnType<typeof clu
     return c;
 }
 
-/** Records each resource's dependsOn by name through a transformation every child inherits. */
+/** Builds the director under mocks, recording each resource's dependsOn by name. */
 async function build(c: ReturnType<typeof clusterOf>, dryRun: boolean) {
-    const names = new Map<pulumi.Resource, string>();
-    const deps = new Map<string, unknown[]>();
-    const transformation: pulumi.ResourceTransformation = (a) => {
-        names.set(a.resource, a.name);
-        const d = a.opts.dependsOn;
-        deps.set(a.name, d === undefined ? [] : Array.isArray(d) ? d : [d]);
-        return undefined;
-    };
+    const rec = dependencyRecorder();
     const spec = parseCluster(c);
     const rs = await runUnderMocks(() => {
         const g = spec.vipGroups[0];
         const d = spec.directors[0];
         const group = new VipGroup(g.name, { spec: g, hosts: spec.hosts });
         const host = { name: d.host, spec: spec.hosts[d.host], privateKey: pulumi.secret(KEY) };
-        new Director(d.host, { host, vipGroups: [group], interface: d.interface, healthChecks: d.healthChecks }, { transformations: [transformation] });
+        new Director(d.host, { host, vipGroups: [group], interface: d.interface, healthChecks: d.healthChecks }, { transformations: [rec.transformation] });
     }, dryRun);
-    return { rs, dependsOn: (name: string) => (deps.get(name) ?? []).map((d) => names.get(d as pulumi.Resource) ?? "?").sort() };
+    return { rs, dependsOn: rec.deps };
 }
 
 const byName = (rs: MockResource[], name: string): MockResource => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
-import { inPlaintext, isSecret, reveal, runUnderMocks, type MockResource } from "../support/mocks";
+import { dependencyRecorder, inPlaintext, isSecret, reveal, runUnderMocks, type MockResource } from "../support/mocks";
 import { clusterOf } from "../support/stacks";
 import { parseCluster } from "../../components/schema/cluster";
-import { buildCluster } from "../../components/cluster";
+import { buildCluster, realServersBehind } from "../../components/cluster";
+import { RealServer } from "../../components/real-server";
 import { VipGroup } from "../../components/vip-group";
 import { Director } from "../../components/director";
 import { ConfigError } from "../../components/base/errors";
@@ -73,6 +74,27 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
         // The key exists only inside secrets: never in the serialized provider or any plain input.
         expect(String(table.__provider)).not.toContain("not-a-real-key");
         for (const r of rs) expect(inPlaintext(r.inputs, "not-a-real-key"), r.name).toBe(false);
+    });
+});
+
+describe("a director's table and the real servers behind it", () => {
+    it("waits for the RealServers its pools list, so a new one has its VIP before traffic reaches it", async () => {
+        const rec = dependencyRecorder();
+        // rs2 stays a RealServer but leaves the pool: the table does not wait for it.
+        const c = clusterOf("seed-000");
+        c.vipGroups[0].services[0].realServers = [{ host: "rs1", forwarding: "dr" }];
+        const spec = parseCluster(c);
+        let behind: string[] = [];
+        await runUnderMocks(() => {
+            const host = (name: string) => ({ name, spec: spec.hosts[name], privateKey: pulumi.secret(KEY) });
+            const group = new VipGroup("web", { parsed: spec.vipGroups[0], hosts: spec.hosts });
+            const realServers = Object.fromEntries(spec.realServers.map((r) => [r.host, new RealServer(r.host, { parsed: r, host: host(r.host), vipGroups: [group] }, { transformations: [rec.transformation] })]));
+            const pool = realServersBehind([group], realServers);
+            behind = pool.map(rec.nameOf);
+            new Director("director1", { parsed: spec.directors[0], host: host("director1"), vipGroups: [group], realServers: pool }, { transformations: [rec.transformation] });
+        }, true);
+        expect(behind).toEqual(["rs1"]);
+        expect(rec.deps("director1-director-ipvs")).toEqual(["director1-director-install", "rs1"]);
     });
 });
 

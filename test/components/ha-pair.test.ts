@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { runUnderMocks, type MockResource } from "../support/mocks";
+import { dependencyRecorder, runUnderMocks, type MockResource } from "../support/mocks";
 import { clusterOf } from "../support/stacks";
 import { parseCluster } from "../../components/schema/cluster";
 import { buildCluster } from "../../components/cluster";
@@ -23,21 +23,6 @@ function plain(v: unknown): unknown {
     if (typeof v !== "object" || v === null) return v;
     const o = v as Record<string, unknown>;
     return SECRET_SIG in o ? plain(o.value) : Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
-}
-
-/** Records, through a transformation inherited by every child, each resource's parent and dependsOn by name. */
-function dependencyRecorder() {
-    const names = new Map<pulumi.Resource, string>();
-    const raw: { name: string; parent?: pulumi.Resource; deps: unknown[] }[] = [];
-    const transformation: pulumi.ResourceTransformation = (a) => {
-        names.set(a.resource, a.name);
-        const deps = a.opts.dependsOn;
-        raw.push({ name: a.name, parent: a.opts.parent, deps: deps === undefined ? [] : Array.isArray(deps) ? deps : [deps] });
-        return undefined;
-    };
-    const deps = (name: string) => (raw.find((r) => r.name === name)?.deps ?? []).map((d) => names.get(d as pulumi.Resource) ?? "?").sort();
-    const parentOf = (name: string) => raw.find((r) => r.name === name)?.parent;
-    return { transformation, deps, parentOf, names: () => raw.map((r) => r.name) };
 }
 
 const byName = (rs: MockResource[], name: string): MockResource => {

@@ -56,3 +56,18 @@ export async function runUnderMocks(program: () => void | Promise<void>, dryRun:
     }
     return created;
 }
+
+/** Records, through a transformation inherited by every child, each resource's parent and dependsOn by name. */
+export function dependencyRecorder() {
+    const names = new Map<pulumi.Resource, string>();
+    const raw: { name: string; parent?: pulumi.Resource; deps: unknown[] }[] = [];
+    const transformation: pulumi.ResourceTransformation = (a) => {
+        names.set(a.resource, a.name);
+        const deps = a.opts.dependsOn;
+        raw.push({ name: a.name, parent: a.opts.parent, deps: deps === undefined ? [] : Array.isArray(deps) ? deps : [deps] });
+        return undefined;
+    };
+    const deps = (name: string) => (raw.find((r) => r.name === name)?.deps ?? []).map((d) => names.get(d as pulumi.Resource) ?? "?").sort();
+    const parentOf = (name: string) => raw.find((r) => r.name === name)?.parent;
+    return { transformation, deps, parentOf, names: () => raw.map((r) => r.name), nameOf: (r: pulumi.Resource) => names.get(r) ?? "?" };
+}

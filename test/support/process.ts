@@ -1,5 +1,6 @@
 /** Runs a child process to completion; never throws, so callers can assert on failures too. */
-import { spawn } from "child_process";
+import { spawn, type ChildProcessByStdio, type SpawnOptions } from "child_process";
+import type { Readable, Writable } from "stream";
 
 export interface ProcessResult {
     code: number;
@@ -29,6 +30,23 @@ const killGroup = (pid: number, signal: NodeJS.Signals) => {
     }
 };
 process.on("exit", () => running.forEach((pid) => killGroup(pid, "SIGKILL")));
+
+/** Kills a child's process group now (SIGKILL unless told), whatever it is doing. */
+export const killProcessGroup = (pid: number, signal: NodeJS.Signals = "SIGKILL") => killGroup(pid, signal);
+
+/**
+ * Starts a child as the leader of its own process group, with stdin, stdout and stderr piped,
+ * for a caller that talks to it; the group is killed when this process exits.
+ */
+export function spawnGroup(command: string, args: string[], opts: Pick<SpawnOptions, "cwd" | "env">): ChildProcessByStdio<Writable, Readable, Readable> {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const pid = child.pid;
+    if (pid !== undefined) {
+        running.add(pid);
+        child.on("close", () => running.delete(pid));
+    }
+    return child;
+}
 
 export function runProcess(command: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
     const started = Date.now();
