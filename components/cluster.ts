@@ -37,7 +37,7 @@ export function buildCluster(spec: ClusterSpec, privateKey: pulumi.Input<string>
     const allGroups = Object.values(vipGroups);
     const realServers = Object.fromEntries(spec.realServers.map((r) => [r.host, new RealServer(r.host, { parsed: r, host: host(r.host), vipGroups: allGroups })]));
     // A table waits for the real servers its pools send to (ParsedDirectorArgs.realServers says why).
-    const behind = (names: string[]) => realServersBehind(groupsFor(names), realServers);
+    const behind = (names: string[]) => realServersBehind(groupsFor(names), realServers).flatMap((r) => r.ready);
     const directors = Object.fromEntries(
         spec.directors.map((d) => [d.host, new Director(d.host, { parsed: d, host: host(d.host), vipGroups: groupsFor(d.vipGroups), realServers: behind(d.vipGroups) })]),
     );

@@ -40,7 +40,8 @@ export interface ParsedDirectorArgs {
     host: HostAccess;
     vipGroups: VipGroup[];
     /**
-     * The RealServers behind this director's pools. Its table waits for them, so a real server
+     * What makes the real servers behind this director's pools ready to serve (each RealServer's
+     * `ready` steps, or the RealServers themselves). Its table waits for them, so a real server
      * added has its VIP (and ARP settings) before the first connection is sent its way, which
      * the host would otherwise drop (bench:lab's load part saw requests wait for a second SYN);
      * a real server removed from the program is deleted after the table has drained it, and

@@ -40,6 +40,12 @@ export interface ParsedRealServerArgs {
 
 export class RealServer extends pulumi.ComponentResource {
     readonly model: RealServerModel;
+    /**
+     * The steps that make this host able to serve (ARP settings, tunnel, gateway, VIPs): what a
+     * director's table waits for before sending it traffic. The boot unit is not among them; it
+     * matters only at the next boot, and waiting for it would put it on every converge's path.
+     */
+    readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: RealServerArgs | ParsedRealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:RealServer", name, {}, opts);
@@ -52,7 +58,8 @@ export class RealServer extends pulumi.ComponentResource {
         const ordered: HostStep[] = [steps.install, steps.tunnel, steps.sysctl, steps.arptables, steps.gateway].filter((s): s is HostStep => s !== undefined);
         const base = chain(prefix, host, ordered, { parent: this });
         const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: base.slice(-1) }));
-        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...base, ...vips] });
+        this.ready = [...base, ...vips];
+        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: this.ready });
         this.registerOutputs({ vips: this.model.vips.map((v) => v.address), roles: this.model.roles });
     }
 }

@@ -91,10 +91,12 @@ describe("a director's table and the real servers behind it", () => {
             const realServers = Object.fromEntries(spec.realServers.map((r) => [r.host, new RealServer(r.host, { parsed: r, host: host(r.host), vipGroups: [group] }, { transformations: [rec.transformation] })]));
             const pool = realServersBehind([group], realServers);
             behind = pool.map(rec.nameOf);
-            new Director("director1", { parsed: spec.directors[0], host: host("director1"), vipGroups: [group], realServers: pool }, { transformations: [rec.transformation] });
+            new Director("director1", { parsed: spec.directors[0], host: host("director1"), vipGroups: [group], realServers: pool.flatMap((r) => r.ready) }, { transformations: [rec.transformation] });
         }, true);
         expect(behind).toEqual(["rs1"]);
-        expect(rec.deps("director1-director-ipvs")).toEqual(["director1-director-install", "rs1"]);
+        // rs1's ARP settings and VIP, not its boot unit, which only the next boot needs.
+        expect(rec.deps("director1-director-ipvs")).toEqual(["director1-director-install", "rs1-realserver-sysctl", "rs1-realserver-vip-192.168.13.100"]);
+        expect(rec.deps("rs1-realserver-boot")).toEqual(["rs1-realserver-sysctl", "rs1-realserver-vip-192.168.13.100"]);
     });
 });
 
