@@ -14,6 +14,7 @@ import { fromEntries, toEntries } from "../core/ipvs/ipvs-entries";
 import { planChanges, opEntryId, restoreStream, allOps, type IpvsOp, type Plan } from "../core/ipvs/ipvs-diff";
 import { renderRestore } from "../core/ipvs/ipvs-render";
 import { applyOps } from "../core/ipvs/ipvs-apply";
+import { parseListingWithProc } from "../core/ipvs/ipvs-proc";
 import { shellCommand } from "../base/shell-quote";
 
 export type TableManager = "ipvsadm" | "keepalived";
@@ -43,12 +44,26 @@ export interface ApplyReport {
 /** Printed between the two listings, so one exec reads both. */
 export const LISTING_SPLIT = "--- pulumi-lvs: thresholds follow ---";
 
-/** The live table with thresholds (-S omits them), in one exec: the preview's probe costs one round trip. */
-export async function readLive(t: HostTransport): Promise<Ruleset> {
-    const out = await runChecked(t, ["set -e", "ipvsadm -S -n", `echo '${LISTING_SPLIT}'`, "ipvsadm -L -n --thresholds"].join("\n"));
+/** Runs the listings in one exec, the separator between them; returns the two texts. */
+async function twoListings(t: HostTransport, first: string, second: string): Promise<[string, string]> {
+    const out = await runChecked(t, ["set -e", first, `echo '${LISTING_SPLIT}'`, second].join("\n"));
     const at = out.indexOf(`${LISTING_SPLIT}\n`);
     if (at < 0) throw new Error(`reading the ipvs table: the listing lacks its separator line; got:\n${out.slice(0, 500)}`);
-    return mergeThresholds(parseSave(out.slice(0, at)), parseListThresholds(out.slice(at + LISTING_SPLIT.length + 1)));
+    return [out.slice(0, at), out.slice(at + LISTING_SPLIT.length + 1)];
+}
+
+/**
+ * The live table, thresholds included, in one exec: the preview's probe costs one round trip.
+ * One ipvsadm listing and the kernel's /proc/net/ip_vs say it all unless a real server
+ * tunnels (see ipvs-proc.ts); then -S, which holds the encapsulation, is read as well.
+ */
+export async function readLive(t: HostTransport): Promise<Ruleset> {
+    // ipvsadm first: it loads ip_vs if need be, which creates /proc/net/ip_vs.
+    const [listing, proc] = await twoListings(t, "ipvsadm -L -n --thresholds", "cat /proc/net/ip_vs");
+    const table = parseListingWithProc(listing, proc);
+    if (table) return table;
+    const [save, thresholds] = await twoListings(t, "ipvsadm -S -n", "ipvsadm -L -n --thresholds");
+    return mergeThresholds(parseSave(save), parseListThresholds(thresholds));
 }
 
 /** Service and dest ids of a ruleset, the form planChanges takes for ownership. */

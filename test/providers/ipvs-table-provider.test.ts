@@ -155,7 +155,7 @@ describe("IpvsTable provider: a new connection", () => {
 });
 
 describe("IpvsTable provider: the diff's read serves the update that follows", () => {
-    const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -S -n")).length;
+    const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -L -n --thresholds")).length;
     const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
 
     async function providerAt(host: FakeHost) {

@@ -22,8 +22,8 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({ name: "director1
 beforeAll(async () => {
     // "hang" stands for a command still running; ipvsadm finds an empty table; anything else
     // prints its own text. All answer after 40 ms.
-    // An empty ipvs table for the table's read (both listings, one exec); other commands echo.
-    const answer = (command: string) => (command.includes("ipvsadm -S -n") ? `${LISTING_SPLIT}\n` : command);
+    // An empty ipvs table for the table's read (the listing and /proc/net/ip_vs, one exec); other commands echo.
+    const answer = (command: string) => (command.includes("cat /proc/net/ip_vs") ? `${LISTING_SPLIT}\n` : command);
     sshd = await startSshd((command, channel) => (command === "hang" ? undefined : answerAfter(channel, answer(command), 40)));
 });
 afterEach(() => {
@@ -145,7 +145,7 @@ describe("the provider runtime", () => {
         const table: TableOuts = { host: "director1", connection, entries: {}, manager: "ipvsadm", drain: { timeoutSeconds: 1, pollSeconds: 1 }, rulesFile: "/etc/ipvsadm.rules", lastApply: { commands: [], warnings: [], drained: [] } };
         const [, , read] = await Promise.all([step("echo one"), step("echo two"), ipvsTable.read("id", table)]);
         expect(read.props.entries).toEqual({});
-        expect(sshd.commands).toEqual(expect.arrayContaining(["sh -s", expect.stringContaining("ipvsadm -S -n")]));
+        expect(sshd.commands).toEqual(expect.arrayContaining(["sh -s", expect.stringContaining("cat /proc/net/ip_vs")]));
         expect(sshd.logins).toHaveLength(1);
         // the runtime's pool is its own: end its connection from the server's side
         sshd.dropAll();

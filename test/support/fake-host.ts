@@ -67,6 +67,10 @@ export class FakeHost implements HostTransport {
                 out += `${echo[1]}\n`;
                 continue;
             }
+            if (line === "cat /proc/net/ip_vs") {
+                out += this.ipvsadm.procText();
+                continue;
+            }
             // Removing the emptied state dir: the fake has no directories to remove.
             if (/^rmdir "\$\(dirname \S+\)" 2>\/dev\/null \|\| true$/.test(line)) continue;
             const argv = shellWords(line);

@@ -12,7 +12,7 @@ import { IpvsadmUsageError } from "../../components/core/ipvs/ipvsadm-tokens";
 import { parseCommand, type IpvsCommand } from "./ipvsadm-command";
 import { destId, normalizeRuleset, serviceId } from "../../components/core/ipvs/ipvs-model";
 import type { IpvsDest, IpvsService, Ruleset, ServiceKey } from "../../components/core/ipvs/ipvs-model";
-import { canonicalAddress, formatAddrPort } from "../../components/base/address";
+import { canonicalAddress, formatAddrPort, parseAddress } from "../../components/base/address";
 import { renderSave } from "./render-save";
 import { asLocal } from "../../components/core/ipvs/ipvs-apply";
 
@@ -46,6 +46,22 @@ interface Counters {
 
 const pad = (v: string | number, n: number): string => String(v).padEnd(n);
 const signedMark = (mark: number): number => (mark >= 2 ** 31 ? mark - 2 ** 32 : mark);
+const hex = (n: number, digits: number): string => n.toString(16).toUpperCase().padStart(digits, "0");
+
+/** An address as /proc/net/ip_vs prints it: IPv4 as 8 hex digits, IPv6 in full ([%pI6]). */
+function procAddress(address: string): string {
+    const bytes = parseAddress(address).bytes;
+    if (bytes.length === 4) return hex(((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0, 8);
+    const groups = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16).padStart(4, "0"));
+    return `[${groups.join(":")}]`;
+}
+
+/** The persistence netmask the kernel prints: 32 bits of hex (an IPv6 service prints its prefix length). */
+function procMask(k: ServiceKey, netmask: string | undefined): string {
+    if (k.kind === "fwmark" ? k.family === "inet6" : k.address.includes(":")) return hex(Number(netmask ?? 128), 8);
+    return netmask === undefined ? "FFFFFFFF" : procAddress(netmask);
+}
 
 /** The in-memory ipvsadm. */
 export class FakeIpvsadm {
@@ -231,6 +247,29 @@ export class FakeIpvsadm {
             }
         }
         return { code: 0, stdout: lines.map((l) => `${l}\n`).join(""), stderr: "" };
+    }
+
+    /** /proc/net/ip_vs as the kernel writes it: hex addresses and ports, no thresholds, no tunnel settings. */
+    procText(): string {
+        const lines = ["IP Virtual Server version 1.2.1 (size=4096)", "Prot LocalAddress:Port Scheduler Flags", "  -> RemoteAddress:Port Forward Weight ActiveConn InActConn"];
+        for (const svc of this.ruleset().services) {
+            const k = svc.key;
+            const s = svc.settings;
+            const ops = s.onePacket ? "ops " : "";
+            let line =
+                k.kind === "fwmark"
+                    ? `FWM  ${hex(k.mark, 8)} ${s.scheduler} ${ops}`
+                    : k.address.includes(":")
+                      ? `${k.protocol.toUpperCase()}  ${procAddress(k.address)}:${hex(k.port, 4)} ${s.scheduler} `
+                      : `${k.protocol.toUpperCase()}  ${procAddress(k.address)}:${hex(k.port, 4)} ${s.scheduler} ${ops}`;
+            line += s.persistence ? `persistent ${s.persistence.timeout} ${procMask(k, s.persistence.netmask)}` : "";
+            lines.push(line);
+            for (const d of svc.dests) {
+                const c = this.counters.get(destId(svc.key, d.key)) ?? { active: 0, inactive: 0 };
+                lines.push(`  -> ${procAddress(d.key.address)}:${hex(d.key.port, 4)}      ${pad(this.forwardName(d), 7)} ${pad(d.settings.weight, 6)} ${pad(c.active, 10)} ${pad(c.inactive, 10)}`);
+            }
+        }
+        return lines.map((l) => `${l}\n`).join("");
     }
 
     private forwardName(d: IpvsDest): string {

@@ -48,7 +48,8 @@ export interface DestConnections {
 
 const LIST_PROTOCOLS: Record<string, Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
 
-function listedServiceKey(tokens: string[]): ServiceKey | undefined {
+/** The key of a service row of `ipvsadm -L -n` ("TCP  10.0.0.10:80 ...", "FWM  7 IPv6 ..."). */
+export function listedServiceKey(tokens: string[]): ServiceKey | undefined {
     if (tokens[0] === "FWM") {
         const mark = /^-?[0-9]+$/.test(tokens[1] ?? "") ? Number(tokens[1]) : NaN;
         if (!Number.isInteger(mark) || mark === 0 || mark < -(2 ** 31) || mark >= 2 ** 32) return undefined;
