@@ -4,7 +4,7 @@
  * ipvsadm process per entry on director2. Prints a table and writes bench/results/lab.json.
  *
  * Usage (after the README's set-up):
- *   npm run bench:lab [-- 100 1000 10000] [--no-sizes] [--no-converge] [--no-load] [--load-filler=1000]
+ *   npm run bench:lab [-- 100 1000 10000] [--repeats=3] [--no-sizes] [--no-converge] [--no-load] [--load-filler=1000]
  *
  * Converge: `up` from bare hosts of a director with one real server and with three, each
  * destroyed after; the ratio shows whether hosts are configured in parallel.
@@ -54,8 +54,20 @@ async function sshSessions(host: "director1" | "director2"): Promise<number> {
     return Number((await onHostOk(host, "journalctl -u ssh -o cat | grep -c 'Accepted publickey' || true")).trim());
 }
 
+type Step = { seconds: number; sessions: number };
+
+/** Runs per size of the no-op preview and of the one-entry change (--repeats=N). */
+const REPEATS = Number(/^--repeats=(\d+)$/.exec(process.argv.find((a) => a.startsWith("--repeats=")) ?? "")?.[1] ?? 3);
+
+/** The run with the median time (the upper one of an even count). */
+function median(runs: Step[]): Step {
+    return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
+}
+
+const runsText = (runs: Step[]) => `${runs.map((r) => r.seconds.toFixed(1)).join(", ")} s`;
+
 /** Runs `pulumi ARGS`, returning seconds and the SSH sessions director1 accepted meanwhile. */
-async function engineStep(args: string[]): Promise<{ seconds: number; sessions: number }> {
+async function engineStep(args: string[]): Promise<Step> {
     const before = await sshSessions("director1");
     const r = await pulumiOk([...args, ...S], { timeoutMs: 1_800_000 });
     return { seconds: r.seconds, sessions: (await sshSessions("director1")) - before - 1 };
@@ -78,9 +90,13 @@ interface SizeResult {
     entries: number;
     up: number;
     upSessions: number;
+    /** Median of noopPreviewRuns. */
     noopPreview: number;
+    noopPreviewRuns: number[];
     previewSessions: number;
+    /** Median of oneEntryChangeRuns. */
     oneEntryChange: number;
+    oneEntryChangeRuns: number[];
     destroy: number;
     tableApplyFromEmpty: number;
     seedsReload: number;
@@ -117,11 +133,19 @@ async function measure(target: number): Promise<SizeResult> {
     await freshStack(STACK);
     const up = await engineStep(["up", "--yes", "--skip-preview"]);
     console.log(`up from empty: ${up.seconds.toFixed(1)} s, ${up.sessions} SSH sessions on director1`);
-    const preview = await engineStep(["preview", "--expect-no-changes"]);
-    console.log(`no-op preview: ${preview.seconds.toFixed(1)} s, ${preview.sessions} SSH sessions on director1`);
-    writeLabStack(STACK, cluster(services, 2), { clusterFile: CLUSTER_FILE });
-    const change = await engineStep(["up", "--yes", "--skip-preview"]);
-    console.log(`one-entry change: ${change.seconds.toFixed(1)} s`);
+    // The two figures the goals compare across sizes are taken REPEATS times, the median kept:
+    // single runs under TCG differ by seconds.
+    const previews: Step[] = [];
+    for (let i = 0; i < REPEATS; i++) previews.push(await engineStep(["preview", "--expect-no-changes"]));
+    const preview = median(previews);
+    console.log(`no-op preview: ${preview.seconds.toFixed(1)} s (median of ${runsText(previews)}), ${preview.sessions} SSH sessions on director1`);
+    const changes: Step[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+        writeLabStack(STACK, cluster(services, 2 + i), { clusterFile: CLUSTER_FILE });
+        changes.push(await engineStep(["up", "--yes", "--skip-preview"]));
+    }
+    const change = median(changes);
+    console.log(`one-entry change: ${change.seconds.toFixed(1)} s (median of ${runsText(changes)})`);
     const destroy = await engineStep(["destroy", "--yes", "--skip-preview"]);
     console.log(`destroy: ${destroy.seconds.toFixed(1)} s`);
 
@@ -146,8 +170,10 @@ async function measure(target: number): Promise<SizeResult> {
         up: up.seconds,
         upSessions: up.sessions,
         noopPreview: preview.seconds,
+        noopPreviewRuns: previews.map((r) => r.seconds),
         previewSessions: preview.sessions,
         oneEntryChange: change.seconds,
+        oneEntryChangeRuns: changes.map((r) => r.seconds),
         destroy: destroy.seconds,
         tableApplyFromEmpty: tableApply,
         seedsReload: seeds,
@@ -188,9 +214,9 @@ function print(results: SizeResult[]): void {
         ["up from empty (s)", ...results.map((r) => f(r.up))],
         ["  entries per second", ...results.map((r) => f(r.entries / r.up, 0))],
         ["  SSH sessions on director1", ...results.map((r) => String(r.upSessions))],
-        ["no-op preview (s)", ...results.map((r) => f(r.noopPreview))],
+        [`no-op preview (s, median of ${REPEATS})`, ...results.map((r) => f(r.noopPreview))],
         ["  SSH sessions on director1", ...results.map((r) => String(r.previewSessions))],
-        ["one-entry change (s)", ...results.map((r) => f(r.oneEntryChange))],
+        [`one-entry change (s, median of ${REPEATS})`, ...results.map((r) => f(r.oneEntryChange))],
         ["destroy (s)", ...results.map((r) => f(r.destroy))],
         ["IpvsTable apply from empty (s)", ...results.map((r) => f(r.tableApplyFromEmpty, 2))],
         ["seeds: ipvsadm -C; -R (s)", ...results.map((r) => f(r.seedsReload, 2))],
