@@ -55,15 +55,15 @@ async function twoListings(t: HostTransport, first: string, second: string): Pro
 /**
  * The live table, thresholds included, in one exec: the preview's probe costs one round trip.
  * One ipvsadm listing and the kernel's /proc/net/ip_vs say it all unless a real server
- * tunnels (see ipvs-proc.ts); then -S, which holds the encapsulation, is read as well.
+ * tunnels (see ipvs-proc.ts); then -S, which holds the encapsulation, is read in a second
+ * exec and takes its thresholds from the listing already read.
  */
 export async function readLive(t: HostTransport): Promise<Ruleset> {
     // ipvsadm first: it loads ip_vs if need be, which creates /proc/net/ip_vs.
     const [listing, proc] = await twoListings(t, "ipvsadm -L -n --thresholds", "cat /proc/net/ip_vs");
     const table = parseListingWithProc(listing, proc);
     if (table) return table;
-    const [save, thresholds] = await twoListings(t, "ipvsadm -S -n", "ipvsadm -L -n --thresholds");
-    return mergeThresholds(parseSave(save), parseListThresholds(thresholds));
+    return mergeThresholds(parseSave(await runChecked(t, "ipvsadm -S -n")), parseListThresholds(listing));
 }
 
 /** Service and dest ids of a ruleset, the form planChanges takes for ownership. */

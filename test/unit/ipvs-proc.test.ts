@@ -12,6 +12,8 @@ import { normalizeRuleset, type Ruleset } from "../../components/core/ipvs/ipvs-
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { FakeIpvsadm } from "../support/fake-ipvsadm";
 import { genRuleset, Rng } from "../support/ipvs-random";
+import { FakeHost } from "../support/fake-host";
+import { readLive } from "../../components/providers/ipvs-table-logic";
 
 function texts(r: Ruleset): { listing: string; proc: string; classic: Ruleset } {
     const k = new FakeIpvsadm();
@@ -125,5 +127,21 @@ describe("one listing and /proc/net/ip_vs", () => {
         expect(parseListingWithProc(listing, proc.replace(/^ {2}->.*\n/m, ""))).toBeUndefined();
         expect(parseListingWithProc(listing.replace(" wrr", " wrr frobnicate"), proc)).toBeUndefined();
         expect(parseListingWithProc(listing, proc.replace("Route", "Bypass"))).toBeUndefined();
+    });
+
+    it("readLive: a table with a tunnel real server costs one more exec, -S alone, its thresholds from the listing already read", async () => {
+        const host = new FakeHost();
+        const tun = normalizeRuleset({
+            services: [
+                {
+                    key: { kind: "addr", protocol: "tcp", address: "10.9.0.1", port: 80 },
+                    settings: { scheduler: "wrr", schedFlags: [], onePacket: false },
+                    dests: [{ key: { address: "10.9.1.1", port: 80 }, settings: { forwarding: "tun", weight: 2, upperThreshold: 10, lowerThreshold: 5, tunnel: { type: "gue", port: 5555, checksum: "nocsum" } } }],
+                },
+            ],
+        });
+        host.ipvsadm.load(tun);
+        expect(await readLive(host)).toEqual(tun);
+        expect(host.commands.map((c) => c.split("\n").filter((l) => l.startsWith("ipvsadm") || l.startsWith("cat"))).flat()).toEqual(["ipvsadm -L -n --thresholds", "cat /proc/net/ip_vs", "ipvsadm -S -n"]);
     });
 });

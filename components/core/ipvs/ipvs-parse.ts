@@ -46,7 +46,8 @@ export interface DestConnections {
     inactive: number;
 }
 
-const LIST_PROTOCOLS: Record<string, Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
+/** Protocol names as `ipvsadm -L` and /proc/net/ip_vs print them. */
+export const LIST_PROTOCOLS: Readonly<Record<string, Protocol>> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
 
 /** The key of a service row of `ipvsadm -L -n` ("TCP  10.0.0.10:80 ...", "FWM  7 IPv6 ..."). */
 export function listedServiceKey(tokens: string[]): ServiceKey | undefined {

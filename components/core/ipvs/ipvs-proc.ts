@@ -4,14 +4,13 @@
  * 10,000-entry table costs about 1.5 s on a small VM (ipvsadm asks the kernel service by
  * service). `-L -n --thresholds` holds everything but forwarding and weight, and the kernel's
  * own /proc/net/ip_vs (read in a tenth of that) holds those two. Tunnel settings are in
- * neither: a table with a tunnel real server is read the old way (readLiveTable says so).
+ * neither: a table with a tunnel real server needs -S too (readLive in the IpvsTable provider).
  */
 import { canonicalAddress, splitAddrPort } from "../../base/address";
 import { destId, normalizeRuleset } from "./ipvs-model";
-import { listedServiceKey } from "./ipvs-parse";
+import { LIST_PROTOCOLS, listedServiceKey } from "./ipvs-parse";
 import type { Forwarding, IpvsService, Protocol, Ruleset, ServiceKey, ServiceSettings } from "./ipvs-model";
 
-const PROTOCOLS: Record<string, Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
 const FORWARDING: Record<string, Forwarding | undefined> = { Route: "dr", Local: "dr", Masq: "nat", Tunnel: "tun" };
 
 /** What /proc/net/ip_vs says of one real server. */
@@ -56,8 +55,8 @@ export function parseProcIpvs(text: string): Map<string, ProcDest> | undefined {
             service = { mark: parseInt(t[1], 16) };
         } else {
             const at = procAddrPort(t[1] ?? "");
-            if (!PROTOCOLS[t[0]] || !at) return undefined;
-            service = { protocol: PROTOCOLS[t[0]], address: at.address, port: at.port };
+            if (!LIST_PROTOCOLS[t[0]] || !at) return undefined;
+            service = { protocol: LIST_PROTOCOLS[t[0]], address: at.address, port: at.port };
         }
     }
     return out;
