@@ -79,7 +79,8 @@ const built = refusingBadConfig(() => {
     return buildCluster(spec, privateKey(), { runner });
 });
 
-export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, g.entries]));
-export const directors = Object.fromEntries(Object.entries(built.directors).map(([n, d]) => [n, d.entries]));
+// Counts, not entries: the entries live once in state, in each director's IpvsTable (see ipvs-summary.ts).
+export const vipGroups = Object.fromEntries(Object.entries(built.vipGroups).map(([n, g]) => [n, { vips: g.view.vips, ...g.summary }]));
+export const directors = Object.fromEntries(Object.entries(built.directors).map(([n, d]) => [n, d.summary]));
 export const realServers = Object.fromEntries(Object.entries(built.realServers).map(([n, r]) => [n, { vips: r.model.vips.map((v) => v.address), roles: r.model.roles }]));
-export const haPairs = Object.fromEntries(Object.entries(built.haPairs).map(([n, p]) => [n, p.entries]));
+export const haPairs = Object.fromEntries(Object.entries(built.haPairs).map(([n, p]) => [n, p.summary]));

@@ -10,6 +10,7 @@ import { parseOrThrow } from "./schema/parse";
 import { directorModel, type DirectorModel } from "./core/host/cluster-model";
 import { directorSteps, OWNED_RULES_FILE } from "./core/host/render-director";
 import { toEntries } from "./core/ipvs/ipvs-entries";
+import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 import { checksOnlySteps } from "./core/keepalived/checks-only";
 import { IpvsTable } from "./providers/ipvs-table";
 import { sshTarget } from "./parts/connection";
@@ -55,6 +56,8 @@ export class Director extends pulumi.ComponentResource {
     readonly table: IpvsTable;
     /** Entries as live after the last apply. */
     readonly entries: pulumi.Output<Record<string, string>>;
+    /** Counts of the desired services and real-server entries: the registered outputs (the entries are the table's). */
+    readonly summary: TableSummary;
 
     constructor(name: string, args: DirectorArgs | ParsedDirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:Director", name, {}, opts);
@@ -79,7 +82,8 @@ export class Director extends pulumi.ComponentResource {
               );
         stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, ...marks, this.table] });
         this.entries = this.table.entries;
-        this.registerOutputs({ entries: this.entries });
+        this.summary = tableSummary(this.model.ruleset);
+        this.registerOutputs({ ...this.summary });
     }
 }
 

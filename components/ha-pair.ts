@@ -15,6 +15,7 @@ import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from ".
 import { chain, stepCommand } from "./parts/host-steps";
 import { keepalivedTable } from "./parts/keepalived-table";
 import type { VipGroup } from "./vip-group";
+import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 
 export interface HaNodeArgs {
     host: HostInput;
@@ -67,6 +68,8 @@ export class HaPair extends pulumi.ComponentResource {
     readonly tables: Readonly<Record<string, IpvsTable>>;
     /** Entries as live after the last apply, by host name. */
     readonly entries: pulumi.Output<Record<string, Record<string, string>>>;
+    /** The nodes' host names and the counts of each node's table (both carry the same services): the registered outputs. */
+    readonly summary: { nodes: string[] } & TableSummary;
 
     constructor(name: string, args: HaPairArgs | ParsedHaPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:HaPair", name, {}, opts);
@@ -86,7 +89,8 @@ export class HaPair extends pulumi.ComponentResource {
         });
         this.tables = tables;
         this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.entries])));
-        this.registerOutputs({ entries: this.entries });
+        this.summary = { nodes: this.nodes.map((n) => n.host), ...tableSummary(this.nodes[0].model.ruleset) };
+        this.registerOutputs({ ...this.summary });
     }
 }
 

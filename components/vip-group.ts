@@ -7,6 +7,7 @@ import { vipGroupSchema, type VipGroupSpec } from "./schema/vip-group";
 import { parseOrThrow } from "./schema/parse";
 import { groupView, type AddressBook, type GroupView } from "./core/host/cluster-model";
 import { toEntries } from "./core/ipvs/ipvs-entries";
+import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 
 /** For use as a library: a raw group spec, validated here once. */
 export interface VipGroupArgs {
@@ -30,6 +31,8 @@ export class VipGroup extends pulumi.ComponentResource {
     /** Desired entries, keyed by identity, as ipvsadm would save them. */
     readonly entries: pulumi.Output<Record<string, string>>;
     readonly vips: pulumi.Output<string[]>;
+    /** Counts of the group's services and real-server entries: its registered outputs, with the VIPs. */
+    readonly summary: TableSummary;
 
     constructor(name: string, args: VipGroupArgs | ParsedVipGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:VipGroup", name, {}, opts);
@@ -37,6 +40,7 @@ export class VipGroup extends pulumi.ComponentResource {
         this.view = groupView(args.hosts ?? {}, this.spec);
         this.entries = pulumi.output(toEntries(this.view.ruleset));
         this.vips = pulumi.output(this.view.vips);
-        this.registerOutputs({ entries: this.entries, vips: this.vips });
+        this.summary = tableSummary(this.view.ruleset);
+        this.registerOutputs({ vips: this.vips, ...this.summary });
     }
 }

@@ -159,15 +159,23 @@ export function isEmptyPlan(p: Plan): boolean {
     return p.apply.length + p.drain.length + p.remove.length === 0;
 }
 
+export interface ApplyOptions {
+    /** The table as read moments ago (the diff's probe), which saves a listing. */
+    known?: Ruleset;
+    /** How entries maps become rulesets; the provider passes one that remembers (parsed-entries.ts). */
+    parse?: (entries: Record<string, string>) => Ruleset;
+}
+
 /**
  * Brings the host's table from what is live (or `known` to be, just read) to `desired`,
  * touching only entries that are desired or were owned before. ipvsadm mode applies;
  * keepalived mode only waits for keepalived to converge, because two writers on one table
  * would fight.
  */
-export async function applyTable(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState, known?: Ruleset): Promise<ApplyReport> {
+export async function applyTable(t: HostTransport, ownedEntries: Record<string, string>, desired: TableState, opts: ApplyOptions = {}): Promise<ApplyReport> {
+    const { known, parse = fromEntries } = opts;
     const report: ApplyReport = { live: {}, commands: [], warnings: [], drained: [] };
-    const target: TableTarget = { owned: fromEntries(ownedEntries), desired: fromEntries(desired.entries), localAddresses: desired.localAddresses };
+    const target: TableTarget = { owned: parse(ownedEntries), desired: parse(desired.entries), localAddresses: desired.localAddresses };
     if (desired.manager === "keepalived") {
         report.live = await waitForConvergence(t, target, desired.drain);
         return report;

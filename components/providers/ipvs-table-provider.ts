@@ -5,7 +5,8 @@
  * "Changed" is decided by the plan an apply would run, never by comparing serialised inputs:
  * the engine hands inputs back with their keys in another order.
  */
-import { fromEntries, toEntries } from "../core/ipvs/ipvs-entries";
+import { toEntries } from "../core/ipvs/ipvs-entries";
+import { parsedEntriesCache } from "./parsed-entries";
 import { allOps, opEntryId } from "../core/ipvs/ipvs-diff";
 import { applyTable, isEmptyPlan, ownedView, planAgainst, readLive, type DrainSettings, type TableManager } from "./ipvs-table-logic";
 import { emitNotice } from "./notices";
@@ -101,17 +102,18 @@ async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, r
 /** IpvsTable's provider, reaching hosts through `open`. */
 export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) {
     const recent = recentReads(now);
+    const parse = parsedEntriesCache();
 
     async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
         const known = recent.take(desired.connection);
-        const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired, known));
+        const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired, { known, parse }));
         return { ...desired, entries: report.live, lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
     }
 
     return {
         async check(_olds: TableProps, news: TableProps) {
             try {
-                fromEntries(news.entries);
+                parse(news.entries);
                 return { inputs: news };
             } catch (e) {
                 return { inputs: news, failures: [{ property: "entries", reason: (e as Error).message }] };
@@ -125,11 +127,11 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
          */
         async diff(_id: string, olds: TableOuts, news: TableProps) {
             const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
-            const recorded = fromEntries(olds.entries);
+            const recorded = parse(olds.entries);
             // Both maps hold canonical ids and settings (toEntries wrote them), so equal maps are
             // equal tables; only unequal ones need the plan, which sees through spelling.
             const entriesChanged =
-                !sameData(olds.entries, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: fromEntries(news.entries), localAddresses: news.localAddresses }));
+                !sameData(olds.entries, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: parse(news.entries), localAddresses: news.localAddresses }));
             const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, recent) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
@@ -150,7 +152,7 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
         /** Refresh: state takes the live entries as inputs, so the next preview shows drift entry by entry. */
         async read(id: string, props?: TableOuts) {
             if (!props) throw new Error("IpvsTable cannot be imported: it needs the connection from the stack");
-            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), fromEntries(props.entries), NO_RULES));
+            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), parse(props.entries), NO_RULES));
             const next = { ...props, entries: live };
             const { lastApply: _ignored, ...inputs } = next;
             return { id, props: next, inputs: inputs as TableOuts };

@@ -49,6 +49,15 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
         );
     });
 
+    it("registers counts as outputs, the entries staying in the IpvsTable alone", async () => {
+        let built: ReturnType<typeof buildCluster> | undefined;
+        await runUnderMocks(() => {
+            built = buildCluster(parseCluster(clusterOf("seed-000")), pulumi.secret(KEY));
+        }, dryRun);
+        expect(built?.directors.director1.summary).toEqual({ services: 1, realServers: 2 });
+        expect(built?.vipGroups.web.summary).toEqual({ services: 1, realServers: 2 });
+    });
+
     it("carries the exact commands, with pinned host keys and the key as a secret", async () => {
         const rs = await seed000(dryRun);
         const raw = byName(rs, "rs1-realserver-vip-192.168.13.100").inputs;

@@ -73,6 +73,14 @@ describe.each([true, false])("HaPair for seed 002 (dryRun=%s)", (dryRun) => {
         for (const host of ["director1", "director2"]) for (const step of STEPS) expect(rec.parentOf(`web-ha-${host}-${step}`)).toBe(pair);
     });
 
+    it("registers counts as outputs, the nodes' entries staying in their IpvsTables alone", () => {
+        const { rs, pair } = run;
+        const entries = Object.keys((plain(byName(rs, "web-ha-director1-ipvs").inputs) as { entries: Record<string, string> }).entries);
+        const realServers = entries.filter((id) => id.startsWith("-a ")).length;
+        expect(pair.summary).toEqual({ nodes: ["director1", "director2"], services: entries.length - realServers, realServers });
+        expect(realServers).toBeGreaterThan(0);
+    });
+
     it("orders each node: install -> sysctl -> keepalived-install -> keepalived -> IpvsTable -> keepalived-enable", () => {
         const { rec } = run;
         for (const host of ["director1", "director2"]) {

@@ -9,6 +9,8 @@ export interface ProgramRun {
     resources: MockResource[];
     /** What the program threw; a refused config is a pulumi.RunError. */
     error?: unknown;
+    /** The program's exports: the stack's outputs. */
+    outputs?: Record<string, unknown>;
 }
 
 /**
@@ -19,15 +21,16 @@ export async function runProgram(config: Record<string, unknown>, dryRun = true)
     const all: Record<string, string> = { "pulumi-lvs:sshPrivateKey": TEST_KEY };
     for (const [k, v] of Object.entries(config)) all[k] = typeof v === "string" ? v : JSON.stringify(v);
     let error: unknown;
+    let outputs: Record<string, unknown> | undefined;
     const resources = await runUnderMocks(async () => {
         pulumi.runtime.setAllConfig(all, ["pulumi-lvs:sshPrivateKey"]);
         // The program runs as it is imported; a fresh module registry runs it again.
         vi.resetModules();
         try {
-            await import("../../index");
+            outputs = { ...(await import("../../index")) };
         } catch (e) {
             error = e;
         }
     }, dryRun);
-    return { resources, error };
+    return { resources, error, outputs };
 }
