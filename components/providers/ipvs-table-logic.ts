@@ -41,6 +41,15 @@ export interface ApplyReport {
     drained: { dest: string; waitedSeconds: number; activeLeft: number }[];
 }
 
+/**
+ * An ipvsadm listing that leaves the host in large pieces. Into a pipe ipvsadm writes 4 KiB at
+ * a time, each waking sshd: at 10,005 entries a read took a lab director 1.8 s that way and
+ * 1.4 s through coreutils' stdbuf (medians of 9). A host without stdbuf lists as before.
+ */
+export function buffered(listing: string): string {
+    return `if command -v stdbuf >/dev/null 2>&1; then stdbuf -o 4M ${listing}; else ${listing}; fi`;
+}
+
 /** Printed between the two listings, so one exec reads both. */
 export const LISTING_SPLIT = "--- pulumi-lvs: thresholds follow ---";
 
@@ -60,10 +69,10 @@ async function twoListings(t: HostTransport, first: string, second: string): Pro
  */
 export async function readLive(t: HostTransport): Promise<Ruleset> {
     // ipvsadm first: it loads ip_vs if need be, which creates /proc/net/ip_vs.
-    const [listing, proc] = await twoListings(t, "ipvsadm -L -n --thresholds", "cat /proc/net/ip_vs");
+    const [listing, proc] = await twoListings(t, buffered("ipvsadm -L -n --thresholds"), "cat /proc/net/ip_vs");
     const table = parseListingWithProc(listing, proc);
     if (table) return table;
-    return mergeThresholds(parseSave(await runChecked(t, "ipvsadm -S -n")), parseListThresholds(listing));
+    return mergeThresholds(parseSave(await runChecked(t, buffered("ipvsadm -S -n"))), parseListThresholds(listing));
 }
 
 /** Service and dest ids of a ruleset, the form planChanges takes for ownership. */
@@ -125,7 +134,7 @@ async function waitForDrain(t: HostTransport, ops: IpvsOp[], drain: DrainSetting
     const started = Date.now();
     let active = new Map<string, number>();
     for (;;) {
-        const conns = parseListConnections(await runChecked(t, "ipvsadm -L -n"));
+        const conns = parseListConnections(await runChecked(t, buffered("ipvsadm -L -n")));
         active = new Map(waiting.map((id) => [id, conns.get(id)?.active ?? 0]));
         const busy = [...active.values()].some((n) => n > 0);
         if (!busy || Date.now() - started >= drain.timeoutSeconds * 1000) break;

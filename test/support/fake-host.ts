@@ -50,7 +50,9 @@ export class FakeHost implements HostTransport {
         this.commands.push(command);
         let out = "";
         let err = "";
-        for (const line of command.split("\n")) {
+        for (const written of command.split("\n")) {
+            // A listing through stdbuf when the host has it (buffered() in ipvs-table-logic.ts): the fake lists directly.
+            const line = /^if command -v stdbuf >\/dev\/null 2>&1; then stdbuf -o 4M (.+); else \1; fi$/.exec(written)?.[1] ?? written;
             if (line === "set -e" || line === "") continue;
             const write = /^mkdir -p "\$\(dirname (\S+)\)" && cat > \1\.tmp && mv \1\.tmp \1$/.exec(line);
             if (write) {
