@@ -67,6 +67,34 @@ function recentReads(now: () => number) {
 
 type RecentReads = ReturnType<typeof recentReads>;
 
+/**
+ * Drift probes started by Check. For a table it already has, the engine calls Check and then
+ * Diff; Check starts the probe's read and Diff awaits it, so the host's listing overlaps what
+ * the engine and both calls do meanwhile: at 10,000 entries, about a second of moving and
+ * parsing entries maps. Only for a table in state and written by ipvsadm: a preview reads no
+ * host for a new table, whose host may not exist yet.
+ */
+function earlyProbes(open: OpenHost, now: () => number) {
+    const pending = new Map<string, { at: number; read: Promise<Ruleset> }>();
+    return {
+        start(c: SshTarget): void {
+            if (pending.has(poolKey(c))) return;
+            const read = withHost(open, c, readLive, { probe: true });
+            // Awaited by Diff, which reports a failure as an unchecked host; never unhandled.
+            read.catch(() => undefined);
+            pending.set(poolKey(c), { at: now(), read });
+        },
+        /** The read Check started for this host, unless none or it is too old to stand for the table now. */
+        take(c: SshTarget): Promise<Ruleset> | undefined {
+            const p = pending.get(poolKey(c));
+            pending.delete(poolKey(c));
+            return p && now() - p.at <= RECENT_READ_MS ? p.read : undefined;
+        },
+    };
+}
+
+type EarlyProbes = ReturnType<typeof earlyProbes>;
+
 const NO_RULES: Ruleset = { services: [] };
 
 /**
@@ -75,24 +103,17 @@ const NO_RULES: Ruleset = { services: [] };
  * engine's own diff and are not repeated here. A host that cannot be reached within its
  * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
-async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, recent: RecentReads): Promise<boolean> {
+async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, recent: RecentReads, early: EarlyProbes): Promise<boolean> {
     const host = hostName(news);
     try {
-        return await withHost(
-            open,
-            news.connection,
-            async (t) => {
-                const live = await readLive(t);
-                recent.put(news.connection, live);
-                const drifted = new Set(allOps(planAgainst(live, { owned: recorded, desired: recorded, localAddresses: news.localAddresses })).map(opEntryId));
-                if (drifted.size === 0) return false;
-                const liveView = ownedView(live, recorded, NO_RULES);
-                const stateView = toEntries(recorded);
-                for (const entry of drifted) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: stateView[entry] });
-                return true;
-            },
-            { probe: true },
-        );
+        const live = await (early.take(news.connection) ?? withHost(open, news.connection, readLive, { probe: true }));
+        recent.put(news.connection, live);
+        const drifted = new Set(allOps(planAgainst(live, { owned: recorded, desired: recorded, localAddresses: news.localAddresses })).map(opEntryId));
+        if (drifted.size === 0) return false;
+        const liveView = ownedView(live, recorded, NO_RULES);
+        const stateView = toEntries(recorded);
+        for (const entry of drifted) emitNotice({ kind: "drift", host, entry, live: liveView[entry], stack: stateView[entry] });
+        return true;
     } catch (e) {
         emitNotice({ kind: "unchecked", host, reason: (e as Error).message });
         return false;
@@ -102,6 +123,7 @@ async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, r
 /** IpvsTable's provider, reaching hosts through `open`. */
 export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) {
     const recent = recentReads(now);
+    const early = earlyProbes(open, now);
     const parse = parsedEntriesCache();
 
     async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
@@ -111,9 +133,10 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
     }
 
     return {
-        async check(_olds: TableProps, news: TableProps) {
+        async check(olds: Partial<TableProps>, news: TableProps) {
             try {
                 parse(news.entries);
+                if (olds.entries !== undefined && news.manager === "ipvsadm") early.start(news.connection);
                 return { inputs: news };
             } catch (e) {
                 return { inputs: news, failures: [{ property: "entries", reason: (e as Error).message }] };
@@ -132,7 +155,7 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
             // equal tables; only unequal ones need the plan, which sees through spelling.
             const entriesChanged =
                 !sameData(olds.entries, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: parse(news.entries), localAddresses: news.localAddresses }));
-            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, recent) : false;
+            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, recent, early) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
 

@@ -202,3 +202,79 @@ describe("IpvsTable provider: the diff's read serves the update that follows", (
         expect(next.entries).toEqual(added);
     });
 });
+
+describe("IpvsTable provider: Check starts the drift probe's read, Diff awaits it", () => {
+    const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -L -n --thresholds")).length;
+    const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
+
+    async function providerAt(host: FakeHost, open = async () => host) {
+        let clock = 1_000_000;
+        const provider = ipvsTableProvider(open, () => clock);
+        const { outs } = await provider.create(props(ENTRIES));
+        host.commands.length = 0;
+        return { provider, outs, tick: (ms: number) => (clock += ms) };
+    }
+
+    it("a table in state is read from Check on: Check, Diff and Update list it once in all", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await providerAt(host);
+        await provider.check(props(ENTRIES), props(weight));
+        expect(listings(host)).toBe(1);
+        expect((await provider.diff("id", outs, props(weight))).changes).toBe(true);
+        await provider.update("id", outs, props(weight));
+        expect(listings(host)).toBe(1);
+        expect(toEntries(host.ipvsadm.ruleset())).toEqual(weight);
+    });
+
+    it("the early read sees drift as the diff's own would, and a second Check starts no second read", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await providerAt(host);
+        host.ipvsadm.exec(["-e", "-t", "192.168.13.100:80", "-r", "192.168.13.9:80", "-g", "-w", "5"]);
+        await provider.check(props(ENTRIES), props(ENTRIES));
+        await provider.check(props(ENTRIES), props(ENTRIES));
+        expect((await provider.diff("id", outs, props(ENTRIES))).changes).toBe(true);
+        expect(listings(host)).toBe(1);
+        expect(notices()).toContainEqual(expect.objectContaining({ kind: "drift", entry: "-a -t 192.168.13.100:80 -r 192.168.13.9:80" }));
+    });
+
+    it("reads nothing for a new table, nor for a table keepalived writes", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const provider = ipvsTableProvider(async () => host);
+        await provider.check({}, props(ENTRIES));
+        await provider.check(props(ENTRIES, CONN, "keepalived"), props(ENTRIES, CONN, "keepalived"));
+        await new Promise((r) => setImmediate(r));
+        expect(host.commands).toEqual([]);
+    });
+
+    it("an early read older than the window is dropped: the diff reads the table afresh", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs, tick } = await providerAt(host);
+        await provider.check(props(ENTRIES), props(ENTRIES));
+        tick(RECENT_READ_MS + 1);
+        host.ipvsadm.exec(["-e", "-t", "192.168.13.100:80", "-r", "192.168.13.9:80", "-g", "-w", "5"]);
+        expect((await provider.diff("id", outs, props(ENTRIES))).changes).toBe(true);
+        expect(listings(host)).toBe(2);
+    });
+
+    it("a host Check could not reach is printed by Diff as unchecked, once, and nothing is left unhandled", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        let reachable = true;
+        const { provider, outs } = await providerAt(host, async () => {
+            if (!reachable) throw new Error("ssh director1 (root@127.0.0.1:22011): unreachable: no SSH handshake within 5 s");
+            return host;
+        });
+        reachable = false;
+        const unhandled: unknown[] = [];
+        const onUnhandled = (e: unknown) => unhandled.push(e);
+        process.on("unhandledRejection", onUnhandled);
+        try {
+            await provider.check(props(ENTRIES), props(ENTRIES));
+            await new Promise((r) => setTimeout(r, 10));
+            expect((await provider.diff("id", outs, props(ENTRIES))).changes).toBe(false);
+        } finally {
+            process.off("unhandledRejection", onUnhandled);
+        }
+        expect(unhandled).toEqual([]);
+        expect(notices().filter((n) => n.kind === "unchecked")).toEqual([expect.objectContaining({ kind: "unchecked", host: "director1", reason: expect.stringMatching(/unreachable/) })]);
+    });
+});
