@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHost } from "../support/fake-host";
 import { ipvsTableProvider, RECENT_READ_MS, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
 import { parseNotices, type Notice } from "../../components/providers/notices";
-import type { SshTarget } from "../../components/providers/transport";
+import type { OpenHost, SshTarget } from "../../components/providers/transport";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 
@@ -154,17 +154,20 @@ describe("IpvsTable provider: a new connection", () => {
     }
 });
 
+/** Full listings of the table the host was asked for. */
+const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -L -n --thresholds")).length;
+const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
+
+/** A provider on a fake clock with ENTRIES created on `host`, its commands so far forgotten. */
+async function providerAt(host: FakeHost, open: OpenHost = async () => host) {
+    let clock = 1_000_000;
+    const provider = ipvsTableProvider(open, () => clock);
+    const { outs } = await provider.create(props(ENTRIES));
+    host.commands.length = 0;
+    return { provider, outs, tick: (ms: number) => (clock += ms) };
+}
+
 describe("IpvsTable provider: the diff's read serves the update that follows", () => {
-    const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -L -n --thresholds")).length;
-    const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
-
-    async function providerAt(host: FakeHost) {
-        let clock = 1_000_000;
-        const provider = ipvsTableProvider(async () => host, () => clock);
-        const { outs } = await provider.create(props(ENTRIES));
-        return { provider, outs, tick: (ms: number) => (clock += ms) };
-    }
-
     it("an update right after its diff lists the table once in all, and records what the host holds", async () => {
         const host = new FakeHost({ localAddresses: [DIRECTOR] });
         const { provider, outs } = await providerAt(host);
@@ -204,17 +207,6 @@ describe("IpvsTable provider: the diff's read serves the update that follows", (
 });
 
 describe("IpvsTable provider: Check starts the drift probe's read, Diff awaits it", () => {
-    const listings = (host: FakeHost) => host.commands.filter((c) => c.includes("ipvsadm -L -n --thresholds")).length;
-    const weight = { ...ENTRIES, "-a -t 192.168.13.100:3306 -r 192.168.13.112:3306": "-g -w 4" };
-
-    async function providerAt(host: FakeHost, open = async () => host) {
-        let clock = 1_000_000;
-        const provider = ipvsTableProvider(open, () => clock);
-        const { outs } = await provider.create(props(ENTRIES));
-        host.commands.length = 0;
-        return { provider, outs, tick: (ms: number) => (clock += ms) };
-    }
-
     it("a table in state is read from Check on: Check, Diff and Update list it once in all", async () => {
         const host = new FakeHost({ localAddresses: [DIRECTOR] });
         const { provider, outs } = await providerAt(host);
