@@ -194,14 +194,24 @@ export async function applyTable(t: HostTransport, ownedEntries: Record<string, 
     const before = known ?? (await readLive(t));
     const plan = planAgainst(before, target);
     report.warnings.push(...plan.warnings);
-    // With nothing to drain, adding and removing need no wait between them: one stream.
-    const phases: [string, IpvsOp[]][] = plan.drain.length === 0 ? [["apply", [...plan.apply, ...plan.remove]]] : [["apply", plan.apply], ["drain", plan.drain]];
-    for (const [phase, ops] of phases) await sendOps(t, ops, phase, target, report.commands);
-    if (plan.drain.length > 0) {
-        await waitForDrain(t, plan.drain, desired.drain, report);
-        await sendOps(t, plan.remove, "remove", target, report.commands);
+    // The boot unit's rules file is written while the table changes, in an exec of its own: at
+    // 10,000 entries each takes tenths of a second. It holds the desired table even if a line
+    // is refused, which is what the next boot should restore, and the next `up` rewrites it.
+    const saving = saveRules(t, desired.rulesFile, target.desired);
+    saving.catch(() => undefined); // awaited below, after the table's own outcome
+    try {
+        // With nothing to drain, adding and removing need no wait between them: one stream.
+        const phases: [string, IpvsOp[]][] = plan.drain.length === 0 ? [["apply", [...plan.apply, ...plan.remove]]] : [["apply", plan.apply], ["drain", plan.drain]];
+        for (const [phase, ops] of phases) await sendOps(t, ops, phase, target, report.commands);
+        if (plan.drain.length > 0) {
+            await waitForDrain(t, plan.drain, desired.drain, report);
+            await sendOps(t, plan.remove, "remove", target, report.commands);
+        }
+    } catch (e) {
+        await saving.catch(() => undefined);
+        throw e;
     }
-    await saveRules(t, desired.rulesFile, target.desired);
+    await saving;
     // The host took every line without a word (sendOps checks), so the table is the one read
     // before with the plan applied: no second listing, which costs seconds at 10,000 entries.
     report.live = ownedView(applyOps(before, allOps(plan), desired.localAddresses), target.owned, target.desired);

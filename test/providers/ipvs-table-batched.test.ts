@@ -96,6 +96,8 @@ describe("batched apply: one ipvsadm -R per phase", () => {
         await expect(applyTable(host, {}, state(wanted))).rejects.toThrow(
             /ipvsadm -R \(apply phase, 9 changes\) was refused in part: .*\. The table now differs from the stack in 3 entries \(-A -t 10\.1\.1\.9:80, -a -t 10\.1\.1\.9:80 -r 172\.16\.0\.3:80, -a -t 10\.1\.1\.9:80 -r 172\.16\.1\.3:80\); no other entry was touched/,
         );
+        // The boot unit's rules file, written beside the stream, holds the desired table: what the next boot should restore.
+        expect(parseSave(host.files.get("/var/lib/pulumi-lvs/ipvs.rules") ?? "")).toEqual(parseSave(Object.entries(wanted).map(([k, v]) => `${k} ${v}`).join("\n")));
         const live = toEntries(await readLive(host));
         expect(live["-A -t 10.1.2.9:80"]).toBe("-s rr");
         expect(live["-a -t 10.1.2.9:80 -r 172.16.1.4:80"]).toBe("-g -w 1");
