@@ -27,6 +27,7 @@ import { applyTable, type TableState } from "../components/providers/ipvs-table-
 import { BULK_VIPS, RIPS, bulkEntries, bulkGroup, servicesFor } from "./filler";
 import { measureLoad, printLoad, type LoadResult } from "./load/load-bench";
 import acquireLabLock from "../test/support/lab-lock";
+import { withCpuTime, type CpuSpent } from "./cpu-time";
 
 const STACK = "e2e-bench-lab";
 /** The sized clusters go through pulumi-lvs:clusterFile, as a 10,000-entry stack would. */
@@ -184,27 +185,36 @@ async function measure(target: number): Promise<SizeResult> {
 interface ConvergeResult {
     oneRealServer: number;
     threeRealServers: number;
+    /** The machine's CPU time during each `up`: with three, whether the cores were the limit. */
+    cpu?: { oneRealServer: CpuSpent; threeRealServers: CpuSpent };
 }
 
 /** `up` from bare hosts, then destroy, for a DR cluster over the given real servers. */
-async function convergeSeconds(pool: ("rs1" | "rs2" | "rs3")[]): Promise<number> {
+async function convergeSeconds(pool: ("rs1" | "rs2" | "rs3")[]): Promise<{ seconds: number; cpu: CpuSpent }> {
     writeLabStack(STACK, drCluster(pool.map((host) => ({ host }))));
     await freshStack(STACK);
-    const up = await engineStep(["up", "--yes", "--skip-preview"]);
+    // The engine alone (no session count, whose SSH login costs the guest CPU too).
+    const { result: up, cpu } = await withCpuTime(() => pulumiOk(["up", "--yes", "--skip-preview", ...S], { timeoutMs: 1_800_000 }));
     await engineStep(["destroy", "--yes", "--skip-preview"]);
-    console.log(`converge with ${pool.length} real server${pool.length === 1 ? "" : "s"}: ${up.seconds.toFixed(1)} s`);
-    return up.seconds;
+    console.log(`converge with ${pool.length} real server${pool.length === 1 ? "" : "s"}: ${up.seconds.toFixed(1)} s; the machine was busy ${cpu.busySeconds.toFixed(1)} CPU-s (at least ${cpu.floorSeconds.toFixed(1)} s on ${os.cpus().length} cores)`);
+    return { seconds: up.seconds, cpu };
 }
 
 async function measureConverge(): Promise<ConvergeResult> {
     console.log("\n== converge from bare hosts ==");
-    return { oneRealServer: await convergeSeconds(["rs1"]), threeRealServers: await convergeSeconds(["rs1", "rs2", "rs3"]) };
+    const one = await convergeSeconds(["rs1"]);
+    const three = await convergeSeconds(["rs1", "rs2", "rs3"]);
+    return { oneRealServer: one.seconds, threeRealServers: three.seconds, cpu: { oneRealServer: one.cpu, threeRealServers: three.cpu } };
 }
 
 const f = (n: number | null, digits = 1) => (n === null ? "-" : n.toFixed(digits));
 
 function printConverge(c: ConvergeResult): void {
     console.log(`\nconverge from bare hosts: one real server ${f(c.oneRealServer)} s, three ${f(c.threeRealServers)} s; ratio ${(c.threeRealServers / c.oneRealServer).toFixed(2)} (goal <= 1.3)`);
+    if (!c.cpu) return;
+    // The least the three could take here, fully parallel, is their CPU time over the cores.
+    const floor = Math.max(c.cpu.threeRealServers.floorSeconds, c.oneRealServer);
+    console.log(`  CPU: ${f(c.cpu.oneRealServer.busySeconds)} CPU-s with one, ${f(c.cpu.threeRealServers.busySeconds)} with three; on ${os.cpus().length} cores the ratio cannot go below ${(floor / c.oneRealServer).toFixed(2)} here`);
 }
 
 function print(results: SizeResult[]): void {

@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LOAD_MARKS_AT_BOOT, marksStep, renderMarks, type MarkRule } from "../../components/core/host/render-fwmark";
+import { LOAD_MARKS_AT_BOOT, marksStep, renderMarks } from "../../components/core/host/render-fwmark";
 import { haPairNodes } from "../../components/core/keepalived/render-ha-pair";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { CLASSIC, MIXED, director, withMarks } from "../support/fwmark-clusters";
@@ -66,7 +66,7 @@ describe("the marks ruleset", () => {
     });
 
     it("gives both HA nodes the marks and a boot unit that loads them (either may be master)", () => {
-        const nodesOf = (c: Cluster) => {
+        const nodesOf = (c: unknown) => {
             const spec = parseCluster(c);
             const p = spec.haPairs[0];
             const nodes = [0, 1].map((i) => ({ ...p.nodes[i], address: spec.hosts[p.nodes[i].host].address }));
