@@ -29,6 +29,7 @@ case "$1" in
   stop) rm -f "$ST/active"; [ -e "$ST/crash" ] || rm -f "$ST/vip" ;;
   enable) touch "$ST/enabled" ;;
   disable) rm -f "$ST/enabled" ;;
+  daemon-reload) ;;
   *) exit 1 ;;
 esac`,
     keepalived: `if grep -q INVALID "$3"; then echo "bad keyword INVALID" >&2; exit 5; fi`,
@@ -118,6 +119,35 @@ describe("keepalived config step", () => {
     });
 });
 
+describe("keepalived enable step", () => {
+    const dropIn = () => file("etc/systemd/system/keepalived.service.d/pulumi-lvs.conf");
+
+    it("has systemd start keepalived again when it dies, reloading systemd only when the drop-in is new or changed", () => {
+        expect(run(steps.enable.create).code).toBe(0);
+        expect(fs.readFileSync(dropIn(), "utf8")).toMatch(/^\[Service\]\nRestart=on-failure\nRestartSec=2s$/m);
+        expect(actions()).toEqual(["systemctl daemon-reload", "systemctl enable keepalived"]);
+        fs.writeFileSync(st("log"), "");
+        expect(run(steps.enable.create).code).toBe(0);
+        expect(actions()).toEqual(["systemctl enable keepalived"]);
+        fs.writeFileSync(dropIn(), "[Service]\nRestart=no\n");
+        fs.writeFileSync(st("log"), "");
+        expect(run(steps.enable.create).code).toBe(0);
+        expect(actions()).toEqual(["systemctl daemon-reload", "systemctl enable keepalived"]);
+        expect(fs.readFileSync(dropIn(), "utf8")).toContain("Restart=on-failure");
+    });
+
+    it("touches neither the package's unit file nor another drop-in of the operator's", () => {
+        const theirs = file("etc/systemd/system/keepalived.service.d/operator.conf");
+        fs.mkdirSync(path.dirname(theirs), { recursive: true });
+        fs.writeFileSync(theirs, "[Service]\nNice=-5\n");
+        run(steps.enable.create);
+        run(steps.enable.delete);
+        expect(fs.readFileSync(theirs, "utf8")).toBe("[Service]\nNice=-5\n");
+        expect(fs.existsSync(dropIn())).toBe(false);
+        expect(steps.enable.create).not.toMatch(/\/lib\/systemd\/system\/keepalived\.service/);
+    });
+});
+
 describe("destroy", () => {
     it("stops and disables keepalived, removes our file and what an unclean stop left (VIP, virtual services)", () => {
         run(steps.config.create);
@@ -130,7 +160,8 @@ describe("destroy", () => {
         expect(fs.existsSync(file("etc/keepalived/keepalived.conf"))).toBe(false);
         expect(fs.existsSync(st("active"))).toBe(false);
         expect(fs.existsSync(st("enabled"))).toBe(false);
-        expect(actions()).toEqual(["systemctl stop keepalived", "systemctl disable keepalived", "ip addr del 192.168.13.100/32 dev ens33", "ipvsadm -D -t 192.168.13.100:80"]);
+        expect(actions()).toEqual(["systemctl stop keepalived", "systemctl disable keepalived", "systemctl daemon-reload", "ip addr del 192.168.13.100/32 dev ens33", "ipvsadm -D -t 192.168.13.100:80"]);
+        expect(fs.existsSync(file("etc/systemd/system/keepalived.service.d"))).toBe(false);
         expect(fs.existsSync(st("vip"))).toBe(false);
         // Our directories go with our last file (the lab found /var/lib/pulumi-lvs left behind).
         expect(fs.existsSync(file("var/lib/pulumi-lvs"))).toBe(false);

@@ -6,7 +6,9 @@
  *   start keepalived or reload it (SIGHUP via systemd; never a restart, which would drop the
  *   VRRP state and rebuild the table). Delete puts back the operator's own file and service
  *   state and removes whatever a keepalived that died uncleanly left behind.
- * - keepalived-enable: start at boot. Its delete stops keepalived; it is ordered after the
+ * - keepalived-enable: start at boot, and again whenever keepalived dies (a systemd drop-in,
+ *   SUPERVISION_DROP_IN: a crash or the OOM killer would otherwise leave the node without
+ *   VRRP until someone noticed). Its delete stops keepalived; it is ordered after the
  *   IpvsTable, so on destroy keepalived stops (and removes its virtual servers, which it does
  *   by default) before the IpvsTable checks that they are gone.
  */
@@ -28,6 +30,16 @@ export const SAVED_CONF = `${STATE_DIR}/keepalived.conf.orig`;
 export const SAVED_STATE = `${STATE_DIR}/keepalived.service-prev`;
 /** Present when there was no file before us: destroy removes ours and leaves keepalived off. */
 export const NO_PREVIOUS_CONF = `${STATE_DIR}/keepalived.conf.absent`;
+/** Our drop-in for keepalived.service; the package's own unit file stays untouched. */
+export const SUPERVISION_DROP_IN = "/etc/systemd/system/keepalived.service.d/pulumi-lvs.conf";
+/** How soon systemd starts a keepalived that died. Within systemd's default start limit (5 in 10 s), a crash loop still stops. */
+export const RESTART_DELAY_SECONDS = 2;
+const SUPERVISION = [
+    "# Managed by pulumi-lvs: keepalived holds this node's VRRP state and table; start it again if it dies.",
+    "[Service]",
+    "Restart=on-failure",
+    `RestartSec=${RESTART_DELAY_SECONDS}s`,
+].join("\n");
 
 export interface KeepalivedSteps {
     install: HostStep;
@@ -111,12 +123,20 @@ function configStep(input: KeepalivedStepInput): HostStep {
 function enableStep(): HostStep {
     return {
         key: "keepalived-enable",
-        create: script([NEED_SYSTEMD, "systemctl enable keepalived >/dev/null 2>&1"]),
+        create: script([
+            NEED_SYSTEMD,
+            // keepalived.service is loaded already: a new or changed drop-in needs a reload to count, an unchanged one none.
+            writeFile(SUPERVISION_DROP_IN, SUPERVISION, "0644", (tmp) => `if cmp -s ${tmp} ${SUPERVISION_DROP_IN}; then reload=no; else reload=yes; fi`),
+            'if [ "$reload" = yes ]; then systemctl daemon-reload; fi',
+            "systemctl enable keepalived >/dev/null 2>&1",
+        ]),
         delete: script([
             "if ! command -v systemctl >/dev/null 2>&1; then exit 0; fi",
             // Stopping makes keepalived delete its virtual servers and VIPs (unless told not to).
             `if ${ACTIVE}; then systemctl stop keepalived; fi`,
             "systemctl disable keepalived >/dev/null 2>&1 || true",
+            // Before the config step's delete starts an operator's own keepalived again, as it was.
+            `if [ -e ${SUPERVISION_DROP_IN} ]; then rm -f ${SUPERVISION_DROP_IN}; rmdir "$(dirname ${SUPERVISION_DROP_IN})" 2>/dev/null || true; systemctl daemon-reload; fi`,
             // A Director that switched to ipvsadm ownership saved its rules before this delete ran:
             // put back what keepalived took with it. One line at a time so existing entries do not abort the rest.
             `if [ -s ${OWNED_RULES_FILE} ]; then`,
