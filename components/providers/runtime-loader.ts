@@ -47,6 +47,14 @@ export function loadRuntime(): Runtime {
  * loader are captured, so this is all that state stores.
  */
 export function runtimeProvider<K extends keyof Runtime>(kind: K): Runtime[K] {
+    // One object per kind: the SDK serializes a dynamic provider's code once per provider object
+    // (by identity), so a fresh object per resource meant one serialization per host step.
+    return (providers[kind] ??= loaderFor(kind)) as Runtime[K];
+}
+
+const providers: { [K in keyof Runtime]?: Runtime[K] } = {};
+
+function loaderFor<K extends keyof Runtime>(kind: K): Runtime[K] {
     // Each method looks the runtime up when it runs: the provider process loads it once (require caches it).
     const p = () => loadRuntime()[kind] as Runtime[keyof Runtime];
     return {

@@ -48,6 +48,12 @@ describe("the provider code kept in state", () => {
         }
     });
 
+    it("is one provider object per kind, so the SDK serialises it once per program and not once per resource", () => {
+        expect(runtimeProvider("remoteStep")).toBe(runtimeProvider("remoteStep"));
+        expect(runtimeProvider("ipvsTable")).toBe(runtimeProvider("ipvsTable"));
+        expect(runtimeProvider("ipvsTable")).not.toBe(runtimeProvider("remoteStep"));
+    });
+
     it("is the same text whichever checkout serialises it (a second clone stores what the first did)", async () => {
         expect(await storedText("ipvsTable")).toBe(await storedText("ipvsTable"));
     });
