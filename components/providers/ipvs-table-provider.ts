@@ -43,57 +43,38 @@ function settingsOf(p: TableProps): unknown {
 }
 
 /**
- * The engine calls Diff just before Update, and both read the whole table: at 10,000 entries a
- * listing costs seconds. The diff's read stands in for the update's if it is this recent.
+ * The engine calls Check, Diff and Update of a table one after the other, and each wants the
+ * whole live table: at 10,000 entries a listing costs seconds. A read stands in for the next
+ * call's if it is this recent.
  */
 export const RECENT_READ_MS = 10_000;
 
-/** The probe's reads, each taken at most once, by the next apply on the same host. */
-function recentReads(now: () => number) {
-    const reads = new Map<string, { at: number; live: Ruleset }>();
-    // The same identity the SSH pool shares a connection by.
-    const key = poolKey;
+/**
+ * Reads of the live table handed from one provider call to the next on the same host, each
+ * taken at most once: Check starts the drift probe's read and Diff awaits it, so the listing
+ * overlaps what the engine and both calls do meanwhile (at 10,000 entries, about a second of
+ * moving and parsing entries maps); Diff hands what it read to the Update that follows.
+ */
+function handedReads(now: () => number) {
+    // Keyed by the identity the SSH pool shares a connection by.
+    const reads = new Map<string, { at: number; live: Promise<Ruleset> }>();
     return {
-        put(c: SshTarget, live: Ruleset): void {
-            reads.set(key(c), { at: now(), live });
+        put(c: SshTarget, live: Promise<Ruleset>): void {
+            // Awaited by whoever takes it, which reports a failure; never unhandled.
+            live.catch(() => undefined);
+            reads.set(poolKey(c), { at: now(), live });
         },
-        take(c: SshTarget): Ruleset | undefined {
-            const r = reads.get(key(c));
-            reads.delete(key(c));
+        has: (c: SshTarget): boolean => reads.has(poolKey(c)),
+        /** The read handed over for this host, unless none or it is too old to stand for the table now. */
+        take(c: SshTarget): Promise<Ruleset> | undefined {
+            const r = reads.get(poolKey(c));
+            reads.delete(poolKey(c));
             return r && now() - r.at <= RECENT_READ_MS ? r.live : undefined;
         },
     };
 }
 
-type RecentReads = ReturnType<typeof recentReads>;
-
-/**
- * Drift probes started by Check. For a table it already has, the engine calls Check and then
- * Diff; Check starts the probe's read and Diff awaits it, so the host's listing overlaps what
- * the engine and both calls do meanwhile: at 10,000 entries, about a second of moving and
- * parsing entries maps. Only for a table in state and written by ipvsadm: a preview reads no
- * host for a new table, whose host may not exist yet.
- */
-function earlyProbes(open: OpenHost, now: () => number) {
-    const pending = new Map<string, { at: number; read: Promise<Ruleset> }>();
-    return {
-        start(c: SshTarget): void {
-            if (pending.has(poolKey(c))) return;
-            const read = withHost(open, c, readLive, { probe: true });
-            // Awaited by Diff, which reports a failure as an unchecked host; never unhandled.
-            read.catch(() => undefined);
-            pending.set(poolKey(c), { at: now(), read });
-        },
-        /** The read Check started for this host, unless none or it is too old to stand for the table now. */
-        take(c: SshTarget): Promise<Ruleset> | undefined {
-            const p = pending.get(poolKey(c));
-            pending.delete(poolKey(c));
-            return p && now() - p.at <= RECENT_READ_MS ? p.read : undefined;
-        },
-    };
-}
-
-type EarlyProbes = ReturnType<typeof earlyProbes>;
+type HandedReads = ReturnType<typeof handedReads>;
 
 const NO_RULES: Ruleset = { services: [] };
 
@@ -103,11 +84,11 @@ const NO_RULES: Ruleset = { services: [] };
  * engine's own diff and are not repeated here. A host that cannot be reached within its
  * connect timeout (one attempt) is printed as unchecked, never silently "unchanged".
  */
-async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, recent: RecentReads, early: EarlyProbes): Promise<boolean> {
+async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, reads: HandedReads): Promise<boolean> {
     const host = hostName(news);
     try {
-        const live = await (early.take(news.connection) ?? withHost(open, news.connection, readLive, { probe: true }));
-        recent.put(news.connection, live);
+        const live = await (reads.take(news.connection) ?? withHost(open, news.connection, readLive, { probe: true }));
+        reads.put(news.connection, Promise.resolve(live));
         const drifted = new Set(allOps(planAgainst(live, { owned: recorded, desired: recorded, localAddresses: news.localAddresses })).map(opEntryId));
         if (drifted.size === 0) return false;
         const liveView = ownedView(live, recorded, NO_RULES);
@@ -122,12 +103,11 @@ async function probeDrift(open: OpenHost, recorded: Ruleset, news: TableProps, r
 
 /** IpvsTable's provider, reaching hosts through `open`. */
 export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) {
-    const recent = recentReads(now);
-    const early = earlyProbes(open, now);
+    const reads = handedReads(now);
     const parse = parsedEntriesCache();
 
     async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
-        const known = recent.take(desired.connection);
+        const known = await reads.take(desired.connection)?.catch(() => undefined);
         const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired, { known, parse }));
         return { ...desired, entries: report.live, lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
     }
@@ -136,7 +116,9 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
         async check(olds: Partial<TableProps>, news: TableProps) {
             try {
                 parse(news.entries);
-                if (olds.entries !== undefined && news.manager === "ipvsadm") early.start(news.connection);
+                // Only for a table in state and written by ipvsadm: a preview reads no host for a new
+                // table, whose host may not exist yet. A second Check starts no second read.
+                if (olds.entries !== undefined && news.manager === "ipvsadm" && !reads.has(news.connection)) reads.put(news.connection, withHost(open, news.connection, readLive, { probe: true }));
                 return { inputs: news };
             } catch (e) {
                 return { inputs: news, failures: [{ property: "entries", reason: (e as Error).message }] };
@@ -155,7 +137,7 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
             // equal tables; only unequal ones need the plan, which sees through spelling.
             const entriesChanged =
                 !sameData(olds.entries, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: parse(news.entries), localAddresses: news.localAddresses }));
-            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, recent, early) : false;
+            const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, reads) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
 
