@@ -74,7 +74,7 @@ export class Director extends pulumi.ComponentResource {
         const marks = steps.marks ? [stepCommand(prefix, host, steps.marks, { parent: this, dependsOn: [install] })] : [];
         // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
         this.table = parsed.healthChecks
-            ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups), this.model.ruleset, { parent: this, dependsOn: [sysctl, ...realServers] })
+            ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups, parsed.drain), this.model.ruleset, { parent: this, dependsOn: [sysctl, ...realServers] })
             : new IpvsTable(
                   `${prefix}-ipvs`,
                   { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: parsed.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },

@@ -44,6 +44,8 @@ export interface HaPairArgs {
     preemptDelay?: number;
     /** Sync connection state to the backup (ipvs sync daemon), so failover keeps connections. Default true. */
     syncConnections?: boolean;
+    /** A real server removed from the pool gets weight 0 and keeps its connections until they end or this limit passes; then the reload deletes it. Default 60 s, polled every 2 s. */
+    drain?: { timeoutSeconds?: number; pollSeconds?: number };
     /** Alias numbers start here (ens33:N). Default 0. */
     aliasStart?: number;
     vipGroups: VipGroup[];
@@ -102,7 +104,7 @@ export class HaPair extends pulumi.ComponentResource {
 function parseArgs(name: string, args: HaPairArgs): ParsedHaPairArgs {
     const root = `HaPair ${name}`;
     const hosts = args.nodes.map((n, i) => hostAccess(n.host, `${root}.nodes[${i}]`));
-    const { nodes, vipGroups, virtualRouterId, advertInt, authentication, unicast, nopreempt, preemptDelay, syncConnections, aliasStart } = args;
+    const { nodes, vipGroups, virtualRouterId, advertInt, authentication, unicast, nopreempt, preemptDelay, syncConnections, drain, aliasStart } = args;
     const parsed = parseOrThrow(
         haPairSchema,
         {
@@ -115,6 +117,7 @@ function parseArgs(name: string, args: HaPairArgs): ParsedHaPairArgs {
             nopreempt,
             preemptDelay,
             syncConnections,
+            drain,
             aliasStart,
             vipGroups: vipGroups.map((g) => g.spec.name),
         },

@@ -1,6 +1,7 @@
 /** HaPair: two directors under keepalived VRRP, holding the VIPs of their VipGroups. */
 import { z } from "zod";
 import { interfaceName, objectName } from "./common";
+import { DEFAULT_DRAIN, drainSchema } from "./director";
 
 const nodeSchema = z.strictObject({
     /** A name from `hosts`. */
@@ -29,6 +30,8 @@ export const haPairSchema = z
         preemptDelay: z.number().int().min(0).max(1000).optional(),
         /** Sync connection state between the pair (ipvs sync daemon). Default true. */
         syncConnections: z.boolean().default(true),
+        /** How a real server removed from the pair's pool is drained before keepalived's reload deletes it. Default 60 s, polled every 2 s. */
+        drain: drainSchema.default(() => ({ ...DEFAULT_DRAIN })),
         vipGroups: z.array(objectName).min(1, "must name at least one VipGroup"),
         /** Alias numbers start here (ens33:N). Default 0. */
         aliasStart: z.number().int().min(0).max(99).default(0),

@@ -16,6 +16,7 @@ import { KEEPALIVED_MARKER } from "../../components/core/keepalived/render-keepa
 const RULESET: Ruleset = {
     services: [{ key: { kind: "addr", protocol: "tcp", address: "192.168.13.100", port: 80 }, settings: { scheduler: "rr", schedFlags: [], onePacket: false }, dests: [] }],
 };
+const DRAIN = { timeoutSeconds: 60, pollSeconds: 2 };
 const VIP = { address: "192.168.13.100", prefix: 32, device: "ens33", label: "ens33:0" };
 const conf = (n: number) => `${KEEPALIVED_MARKER} (test)\nglobal_defs {\n    router_id d${n}\n}\n`;
 
@@ -33,7 +34,12 @@ case "$1" in
   *) exit 1 ;;
 esac`,
     keepalived: `if grep -q INVALID "$3"; then echo "bad keyword INVALID" >&2; exit 5; fi`,
-    ipvsadm: "exit 0",
+    // -L prints $ST/listing.N on the Nth listing (else $ST/listing); -R keeps its stdin.
+    ipvsadm: `case "$1" in
+  -L) n=$(( $(cat "$ST/polls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$ST/polls"
+      f="$ST/listing.$n"; [ -e "$f" ] || f="$ST/listing"; [ ! -e "$f" ] || cat "$f" ;;
+  -R) cat >> "$ST/restore" ;;
+esac`,
     ip: `if [ "$2" = show ]; then [ -e "$ST/vip" ] && echo "    inet 192.168.13.100/32 scope global ens33:0"; exit 0; fi; rm -f "$ST/vip"`,
     journalctl: "exit 0",
     sleep: "exit 0",
@@ -47,19 +53,19 @@ const log = () => fs.readFileSync(st("log"), "utf8").trim().split("\n").filter((
 /** The calls that change something (state queries left out). */
 const actions = () => log().filter((l) => !/^(systemctl is-|ip addr show )/.test(l));
 
-/** Runs a step script in the sandbox; returns its exit code and stderr. */
-function run(text: string): { code: number; stderr: string } {
+/** Runs a step script in the sandbox; returns its exit code, stdout and stderr. */
+function run(text: string): { code: number; stdout: string; stderr: string } {
     const moved = text
         .replace(/\/etc\//g, `${root}/etc/`)
         .replace(/\/var\/lib\//g, `${root}/var/lib/`)
         .replace(/\/sys\/class\/net\//g, `${root}/state/net/`);
     const env = { PATH: `${root}/bin:/usr/bin:/bin`, ST: path.join(root, "state") };
     try {
-        execFileSync("/bin/sh", ["-c", moved], { env, stdio: ["ignore", "pipe", "pipe"] });
-        return { code: 0, stderr: "" };
+        const stdout = execFileSync("/bin/sh", ["-c", moved], { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
+        return { code: 0, stdout, stderr: "" };
     } catch (e) {
-        const err = e as { status: number; stderr: Buffer };
-        return { code: err.status, stderr: err.stderr.toString() };
+        const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+        return { code: err.status, stdout: err.stdout.toString(), stderr: err.stderr.toString() };
     }
 }
 
@@ -70,7 +76,7 @@ beforeEach(() => {
         fs.writeFileSync(path.join(root, "bin", name), `#!/bin/sh\necho "${name} $*" >> "$ST/log"\n${body}\n`, { mode: 0o755 });
     }
     fs.writeFileSync(st("log"), "");
-    steps = keepalivedSteps({ conf: conf(1), vips: [VIP], ruleset: RULESET });
+    steps = keepalivedSteps({ conf: conf(1), vips: [VIP], ruleset: RULESET, drain: DRAIN });
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -98,7 +104,7 @@ describe("keepalived config step", () => {
         fs.writeFileSync(st("log"), "");
         expect(run(steps.config.create).code).toBe(0);
         expect(actions()).toEqual([`keepalived -t -f ${root}/etc/pulumi-lvs/keepalived.conf.new`]);
-        const changed = keepalivedSteps({ conf: conf(2), vips: [VIP], ruleset: RULESET });
+        const changed = keepalivedSteps({ conf: conf(2), vips: [VIP], ruleset: RULESET, drain: DRAIN });
         expect(run(changed.config.create).code).toBe(0);
         expect(log()).toContain("systemctl reload keepalived");
         expect(log().some((l) => / (restart|stop|start) keepalived$/.test(l) && !l.endsWith("start keepalived"))).toBe(false);
@@ -108,7 +114,7 @@ describe("keepalived config step", () => {
 
     it("keeps the live file and fails when keepalived -t rejects the new one", () => {
         run(steps.config.create);
-        const bad = keepalivedSteps({ conf: `${conf(3)}INVALID\n`, vips: [VIP], ruleset: RULESET });
+        const bad = keepalivedSteps({ conf: `${conf(3)}INVALID\n`, vips: [VIP], ruleset: RULESET, drain: DRAIN });
         const r = run(bad.config.create);
         expect(r.code).toBe(1);
         expect(r.stderr).toContain("keepalived -t rejected the new config");
@@ -116,6 +122,87 @@ describe("keepalived config step", () => {
         expect(fs.readFileSync(file("etc/keepalived/keepalived.conf"), "utf8")).toBe(conf(1));
         expect(fs.existsSync(file("etc/pulumi-lvs/keepalived.conf.new"))).toBe(false);
         expect(log()).not.toContain("systemctl reload keepalived");
+    });
+});
+
+describe("drained removal (a reload deletes leaving real servers at once)", () => {
+    const service = { kind: "addr", protocol: "tcp", address: "192.168.13.100", port: 80 } as const;
+    const dest = (address: string) => ({ key: { address, port: 80 }, settings: { forwarding: "dr", weight: 1, upperThreshold: 0, lowerThreshold: 0 } }) as const;
+    const pool = (...addresses: string[]): Ruleset => ({ services: [{ key: service, settings: { scheduler: "rr", schedFlags: [], onePacket: false }, dests: addresses.map(dest) }] });
+    const listing = (activeOn113: number | undefined) =>
+        [
+            "IP Virtual Server version 1.2.1 (size=4096)",
+            "Prot LocalAddress:Port Scheduler Flags",
+            "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+            "TCP  192.168.13.100:80 rr",
+            "  -> 192.168.13.112:80            Route   1      3          0",
+            ...(activeOn113 === undefined ? [] : [`  -> 192.168.13.113:80            Route   1      ${activeOn113}          1`]),
+            "TCP  192.168.13.200:80 rr",
+            "  -> 192.168.13.113:80            Route   1      7          0",
+            "",
+        ].join("\n");
+    const stepsFor = (n: number, r: Ruleset, drain = DRAIN) => keepalivedSteps({ conf: conf(n), vips: [VIP], ruleset: r, drain });
+    const manifest = () => fs.readFileSync(file("var/lib/pulumi-lvs/keepalived.dests"), "utf8");
+
+    beforeEach(() => {
+        expect(run(stepsFor(1, pool("192.168.13.112", "192.168.13.113")).config.create).code).toBe(0);
+        fs.writeFileSync(st("log"), "");
+    });
+
+    it("sets a leaving real server to weight 0 and reloads only once its active connections have ended", () => {
+        ["1", "2", "3"].forEach((n) => fs.writeFileSync(st(`listing.${n}`), listing(2)));
+        fs.writeFileSync(st("listing.4"), listing(1));
+        fs.writeFileSync(st("listing"), listing(0));
+        const r = run(stepsFor(2, pool("192.168.13.112")).config.create);
+        expect(r.code).toBe(0);
+        // Only the leaving server of our service: 192.168.13.113 serves another VIP too, untouched.
+        expect(fs.readFileSync(st("restore"), "utf8")).toBe("-e -t 192.168.13.100:80 -r 192.168.13.113:80 -g -w 0\n");
+        const calls = actions();
+        expect(calls.indexOf("ipvsadm -R")).toBeGreaterThan(-1);
+        expect(calls.indexOf("ipvsadm -R")).toBeLessThan(calls.indexOf("systemctl reload keepalived"));
+        // Polled until the count reached 0: one wait, after the listing that still showed a connection.
+        expect(calls.filter((l) => l === "sleep 2")).toHaveLength(1);
+        expect(r.stdout).toMatch(/pulumi-lvs: drained 1 leaving real server\(s\) before the reload: waited \d+ s, 0 active connection\(s\) left/);
+        expect(manifest()).toBe("TCP 192.168.13.100:80\t192.168.13.112:80\t-e -t 192.168.13.100:80 -r 192.168.13.112:80 -g -w 0\n");
+        expect(fs.existsSync(file("etc/pulumi-lvs/keepalived.leaving"))).toBe(false);
+    });
+
+    it("reloads after the drain timeout even if connections remain, and says how many", () => {
+        fs.writeFileSync(st("listing"), listing(2));
+        const r = run(stepsFor(2, pool("192.168.13.112"), { timeoutSeconds: 0, pollSeconds: 2 }).config.create);
+        expect(r.code).toBe(0);
+        expect(actions()).toContain("systemctl reload keepalived");
+        expect(actions()).not.toContain("sleep 2");
+        expect(r.stdout).toMatch(/drained 1 leaving real server\(s\) before the reload: waited 0 s, 2 active connection\(s\) left/);
+    });
+
+    it("drains nothing when no real server leaves, or when the leaving one is no longer live", () => {
+        fs.writeFileSync(st("listing"), listing(undefined));
+        expect(run(stepsFor(2, pool("192.168.13.112", "192.168.13.113", "192.168.13.114")).config.create).code).toBe(0);
+        expect(run(stepsFor(3, pool("192.168.13.112")).config.create).code).toBe(0);
+        expect(fs.existsSync(st("restore"))).toBe(false);
+        expect(actions().filter((l) => l === "systemctl reload keepalived")).toHaveLength(2);
+    });
+
+    it("keeps the running config's manifest when keepalived -t refuses the new config", () => {
+        const before = manifest();
+        const bad = keepalivedSteps({ conf: `${conf(3)}INVALID\n`, vips: [VIP], ruleset: pool("192.168.13.112"), drain: DRAIN });
+        expect(run(bad.config.create).code).toBe(1);
+        expect(manifest()).toBe(before);
+        expect(fs.existsSync(st("restore"))).toBe(false);
+    });
+
+    it("writes the manifest of an unchanged running config (a host set up before manifests) without a reload", () => {
+        fs.rmSync(file("var/lib/pulumi-lvs/keepalived.dests"));
+        expect(run(stepsFor(1, pool("192.168.13.112", "192.168.13.113")).config.create).code).toBe(0);
+        expect(manifest().split("\n").filter((l) => l !== "")).toHaveLength(2);
+        expect(actions()).not.toContain("systemctl reload keepalived");
+    });
+
+    it("leaves no manifest after destroy", () => {
+        run(steps.enable.delete);
+        expect(run(steps.config.delete).code).toBe(0);
+        expect(fs.existsSync(file("var/lib/pulumi-lvs"))).toBe(false);
     });
 });
 
@@ -210,7 +297,7 @@ describe("destroy", () => {
 
 describe("checks-only mode", () => {
     it("never removes the Director's VIPs (keepalived does not own them there)", () => {
-        const checks = keepalivedSteps({ conf: conf(1), vips: [], ruleset: RULESET });
+        const checks = keepalivedSteps({ conf: conf(1), vips: [], ruleset: RULESET, drain: DRAIN });
         expect(checks.config.delete).not.toMatch(/ip addr del/);
         expect(steps.config.delete).toContain("ip addr del 192.168.13.100/32 dev ens33");
     });

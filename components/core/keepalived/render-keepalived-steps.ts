@@ -2,10 +2,11 @@
  * Host steps that hand a host's ipvs table (and, for an HaPair, its VIPs) to keepalived:
  *
  * - keepalived-install: the package (apt-get, dnf or yum), ip_vs loaded at boot.
- * - keepalived: stage the config, `keepalived -t` it, and only then move it into place and
- *   start keepalived or reload it (SIGHUP via systemd; never a restart, which would drop the
- *   VRRP state and rebuild the table). Delete puts back the operator's own file and service
- *   state and removes whatever a keepalived that died uncleanly left behind.
+ * - keepalived: stage the config, `keepalived -t` it, drain the real servers it drops
+ *   (drain-before-reload.ts), and only then move it into place and start keepalived or reload
+ *   it (SIGHUP via systemd; never a restart, which would drop the VRRP state and rebuild the
+ *   table). Delete puts back the operator's own file and service state and removes whatever a
+ *   keepalived that died uncleanly left behind.
  * - keepalived-enable: start at boot, and again whenever keepalived dies (a systemd drop-in,
  *   SUPERVISION_DROP_IN: a crash or the OOM killer would otherwise leave the node without
  *   VRRP until someone noticed). Its delete stops keepalived; it is ordered after the
@@ -21,6 +22,8 @@ import { installStep, OWNED_RULES_FILE } from "../host/render-director";
 import { removeVipIfPresent } from "../host/render-vip";
 import { shellCommand } from "../../base/shell-quote";
 import { KEEPALIVED_MARKER } from "./render-keepalived";
+import { DEST_MANIFEST, STAGED_MANIFEST, destManifest, drainBeforeReload } from "./drain-before-reload";
+import type { DrainSpec } from "../../schema/director";
 
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
 /** Where a new config waits for `keepalived -t`. */
@@ -52,8 +55,10 @@ export interface KeepalivedStepInput {
     conf: string;
     /** VIPs keepalived holds (HaPair); empty in checks-only mode, where the Director owns them. */
     vips: VipAlias[];
-    /** The services keepalived manages, to clean up after a keepalived that did not stop cleanly. */
+    /** The services keepalived manages: drained when they leave, cleaned up after a keepalived that did not stop cleanly. */
     ruleset: Ruleset;
+    /** How long a reload waits for leaving real servers' connections to end. */
+    drain: DrainSpec;
 }
 
 const OURS = `grep -qF ${shellCommand([KEEPALIVED_MARKER])} ${KEEPALIVED_CONF}`;
@@ -85,11 +90,15 @@ function configStep(input: KeepalivedStepInput): HostStep {
         "fi",
         // keepalived owns the table now: the boot unit must not replay rules saved by an earlier ipvsadm owner.
         `rm -f ${OWNED_RULES_FILE}`,
-        `if cmp -s ${STAGED_CONF} ${KEEPALIVED_CONF} && ${ACTIVE}; then rm -f ${STAGED_CONF}; exit 0; fi`,
+        writeFile(STAGED_MANIFEST, destManifest(input.ruleset), "0644"),
+        // The manifest becomes the running one only with the config that has it.
+        `if cmp -s ${STAGED_CONF} ${KEEPALIVED_CONF} && ${ACTIVE}; then rm -f ${STAGED_CONF}; mv ${STAGED_MANIFEST} ${DEST_MANIFEST}; exit 0; fi`,
+        ...drainBeforeReload(input.drain),
         `mv ${STAGED_CONF} ${KEEPALIVED_CONF}`,
         `if ${ACTIVE}; then systemctl reload keepalived; else systemctl start keepalived; fi`,
         "sleep 1",
         `${ACTIVE} || { journalctl -u keepalived -n 30 --no-pager >&2 || true; echo 'pulumi-lvs: keepalived is not running after applying the config' >&2; exit 1; }`,
+        `mv ${STAGED_MANIFEST} ${DEST_MANIFEST}`,
     ]);
     const leftovers = [
         ...input.vips.map(removeVipIfPresent),
@@ -104,7 +113,7 @@ function configStep(input: KeepalivedStepInput): HostStep {
         `  if command -v systemctl >/dev/null 2>&1 && ${ACTIVE}; then systemctl stop keepalived; fi`,
         `  rm -f ${KEEPALIVED_CONF}`,
         "fi",
-        `rm -f ${STAGED_CONF} ${NO_PREVIOUS_CONF}`,
+        `rm -f ${STAGED_CONF} ${NO_PREVIOUS_CONF} ${STAGED_MANIFEST} ${DEST_MANIFEST}`,
         // A file someone wrote over ours since is newer than the saved one: keep it.
         `if [ -e ${SAVED_CONF} ] && [ ! -e ${KEEPALIVED_CONF} ]; then mv ${SAVED_CONF} ${KEEPALIVED_CONF}; else rm -f ${SAVED_CONF}; fi`,
         "# What a keepalived that did not stop cleanly may have left.",
