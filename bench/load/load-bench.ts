@@ -23,13 +23,13 @@ import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 import { renderKeepalived } from "../../components/core/keepalived/render-keepalived";
 import { bulkEntries, bulkGroup, servicesFor } from "../filler";
 import { startLoadClient } from "./load-client";
+import { ECHO_PORT, ECHO_START, ECHO_STOP } from "./echo-server";
 import type { LoadConfig, LoadSummary, LoadWindow } from "./loadgen";
 import * as path from "path";
 
 const STACK = "e2e-bench-load";
 const S = ["--stack", STACK];
 const CLUSTER_FILE = path.join(ROOT, ".lab", "bench-load-cluster.json");
-const ECHO_PORT = 9000;
 const PORTS = [80, ECHO_PORT];
 const REAL_SERVERS = ["rs1", "rs2", "rs3"] as const;
 type Member = (typeof REAL_SERVERS)[number];
@@ -179,9 +179,6 @@ async function onRealServers(command: string): Promise<void> {
     await Promise.all(REAL_SERVERS.map((h: LabHostName) => onHostOk(h, command)));
 }
 
-/** A TCP echo on :9000 of each real server, greeting with its hostname; a transient unit, gone when stopped. */
-const ECHO_START = `systemctl stop bench-echo 2>/dev/null; systemctl reset-failed bench-echo 2>/dev/null; systemd-run --quiet --unit=bench-echo --collect socat TCP-LISTEN:${ECHO_PORT},fork,reuseaddr 'SYSTEM:hostname; exec cat'`;
-const ECHO_STOP = "systemctl stop bench-echo 2>/dev/null; systemctl reset-failed bench-echo 2>/dev/null; true";
 
 export interface LoadRow {
     change: string;

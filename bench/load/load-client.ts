@@ -17,12 +17,13 @@ export interface LoadClient {
     kill(): void;
 }
 
-export async function startLoadClient(config: LoadConfig, firstLabel: string): Promise<LoadClient> {
+/** `script`: the compiled generator; default loadgen.js beside this file (bench:lab compiles both). */
+export async function startLoadClient(config: LoadConfig, firstLabel: string, script = path.join(__dirname, "loadgen.js")): Promise<LoadClient> {
     const lab = readLabHosts();
     const [cmd, ...prefix] = lab.client.command;
     // Niced up: the client stands for other machines, so the engine and the VMs sharing these
     // two cores should not starve it into timeouts of its own.
-    const child = spawnGroup(cmd, [...prefix, "nice", "-n", "-10", process.execPath, path.join(__dirname, "loadgen.js"), JSON.stringify({ ...config, firstLabel })], {});
+    const child = spawnGroup(cmd, [...prefix, "nice", "-n", "-10", process.execPath, script, JSON.stringify({ ...config, firstLabel })], {});
     const pid = child.pid;
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
