@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { onHost, onHostOk, up, type LabHostName } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { VIP, liveEntries, writeLabStack } from "./support/lab-stack";
-import { RS_ADDRESS, holdsVip, sleep, webCommand } from "./support/keepalived-lab";
+import { RS_ADDRESS, holdsVip, keepalivedDiagnostics, labHaPair, sleep, webCommand } from "./support/keepalived-lab";
 import { describeLoad, startClientLoad } from "./support/client-load";
 import { ECHO_PORT, ECHO_START, ECHO_STOP } from "../../bench/load/echo-server";
 import type { LoadConfig, LoadSummary } from "../../bench/load/loadgen";
@@ -51,19 +51,7 @@ function cluster(members: readonly Member[]): Record<string, unknown> {
     const realServers = members.map((host) => ({ host }));
     return {
         vipGroups: [{ name: "web", vips: [VIP], services: PORTS.map((port) => ({ protocol: "tcp", port, scheduler: "rr", healthCheck: CHECK, realServers })) }],
-        haPairs: [
-            {
-                name: "web-ha",
-                virtualRouterId: 52,
-                advertInt: 1,
-                drain: DRAIN,
-                nodes: [
-                    { host: "director1", priority: 150, interface: "ens33" },
-                    { host: "director2", priority: 100, interface: "ens33" },
-                ],
-                vipGroups: ["web"],
-            },
-        ],
+        haPairs: [labHaPair({ virtualRouterId: 52, drain: DRAIN })],
         realServers,
     };
 }
@@ -120,11 +108,7 @@ describe.sequential("drained removal in a HaPair, under client load", () => {
         await Promise.all(MEMBERS.map((rs) => onHostOk(rs, `${webCommand(true)}; ${ECHO_START}`)));
     });
 
-    beforeEach(({ onTestFailed }) => {
-        onTestFailed(async () => {
-            for (const d of DIRECTORS) console.log(`[diagnostics] ${d}:\n${(await onHost(d, "journalctl -u keepalived -n 40 --no-pager -o short-precise; ipvsadm -L -n")).stdout}`);
-        });
-    });
+    beforeEach(({ onTestFailed }) => onTestFailed(keepalivedDiagnostics("ipvsadm -L -n")));
 
     afterAll(async () => {
         const down = await pulumi(["destroy", "--yes", "--skip-preview", ...S]);

@@ -29,6 +29,7 @@ import {
     holdsVip,
     journalCursor,
     journalSince,
+    keepalivedDiagnostics,
     keepalivedPid,
     macOf,
     outage,
@@ -184,15 +185,7 @@ describe.sequential("HaPair with the real engine", () => {
         await onHostOk("director2", `mkdir -p /etc/keepalived && printf '%s' '${OPERATOR_CONF}' > ${CONF}`);
     });
 
-    beforeEach(({ onTestFailed }) => {
-        // What keepalived saw is the first thing to read when a scenario fails.
-        onTestFailed(async () => {
-            for (const d of DIRECTORS) {
-                const j = await onHost(d, "journalctl -u keepalived -n 60 --no-pager -o short-precise; ip -4 addr show dev ens33; ipvsadm -L -n --daemon");
-                console.log(`[diagnostics] ${d}:\n${j.stdout}${j.stderr}`);
-            }
-        });
-    });
+    beforeEach(({ onTestFailed }) => onTestFailed(keepalivedDiagnostics("ip -4 addr show dev ens33; ipvsadm -L -n --daemon")));
 
     afterAll(async () => {
         // Whatever failed, leave the lab as it was: both directors up, web servers on, the stack destroyed.

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCluster, type ClusterSpec } from "../../components/schema/cluster";
 import { directorModel, groupView, mergeChecks } from "../../components/core/host/cluster-model";
-import { haPairNodes, type HaNode } from "../../components/core/keepalived/render-ha-pair";
+import { SYNC_REFRESH_SECONDS, haPairNodes, type HaNode } from "../../components/core/keepalived/render-ha-pair";
 import { renderKeepalived } from "../../components/core/keepalived/render-keepalived";
 import { clusterOf } from "../support/stacks";
 
@@ -371,6 +371,14 @@ describe("every option", () => {
         expect(b.conf).toContain("    lvs_sync_daemon ens34 edge\n");
         expect(a.conf).not.toMatch(/unicast|authentication|auth_pass/);
         expect(d1.conf).not.toContain("lvs_sync_daemon");
+    });
+
+    it("has the kernel sync every connection with traffic every SYNC_REFRESH_SECONDS when syncConnections is on (not every 50th packet)", () => {
+        const [a] = pairNodes(fullCluster({ syncConnections: true }));
+        expect(a.steps.sysctl.create).toContain(`net/ipv4/vs/sync_threshold = 3 0\nnet/ipv4/vs/sync_refresh_period = ${SYNC_REFRESH_SECONDS}\n`);
+        expect(a.steps.sysctl.create).toMatch(new RegExp(`\\nsysctl -q -w net/ipv4/vs/expire_nodest_conn=1 .*'net/ipv4/vs/sync_threshold=3 0' net/ipv4/vs/sync_refresh_period=${SYNC_REFRESH_SECONDS}\\n`));
+        const [off] = pairNodes(fullCluster({ syncConnections: false }));
+        expect(off.steps.sysctl.create).not.toMatch(/sync_threshold|sync_refresh_period/);
     });
 
     it("speaks IPv6 VRRP when every VIP is IPv6, without labels", () => {

@@ -57,14 +57,19 @@ export interface DirectorSteps {
     boot: HostStep;
 }
 
-export function directorSteps(m: DirectorModel): DirectorSteps {
-    const vs = (name: string) => sysctlKey("net", "ipv4", "vs", name);
-    const settings: [string, number][] = [
+/** A net.ipv4.vs sysctl key. */
+export const vsSysctl = (name: string) => sysctlKey("net", "ipv4", "vs", name);
+
+/** `moreSysctls`: settings a role adds to the director's own (an HaPair node's connection sync). */
+export function directorSteps(m: DirectorModel, moreSysctls: ReadonlyArray<readonly [string, number | string]> = []): DirectorSteps {
+    const vs = vsSysctl;
+    const settings: (readonly [string, number | string])[] = [
         // A removed or quiesced real server must not keep old (or persistent) clients forever.
         [vs("expire_nodest_conn"), 1],
         [vs("expire_quiescent_template"), 1],
     ];
     if (m.ipForward) settings.push([sysctlKey("net", "ipv4", "ip_forward"), 1]);
+    settings.push(...moreSysctls);
     const marks = m.marks.length > 0;
     const steps: DirectorSteps = {
         install: installStep([{ command: "ipvsadm", pkg: "ipvsadm" }, ...(marks ? [{ command: "nft", pkg: "nftables" }] : [])], ["ip_vs"], "director"),

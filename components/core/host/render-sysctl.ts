@@ -13,7 +13,8 @@ export function sysctlKey(...parts: string[]): string {
 export interface SysctlSet {
     /** Step key and file stem, e.g. "realserver-arp". */
     name: string;
-    settings: ReadonlyArray<readonly [string, number]>;
+    /** Key and value; a vector value is its numbers separated by spaces ("3 0"). */
+    settings: ReadonlyArray<readonly [string, number | string]>;
     /** Commands that must run first (e.g. modprobe so the keys exist). */
     before?: string[];
 }

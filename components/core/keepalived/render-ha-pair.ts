@@ -8,7 +8,7 @@
 import type { GroupView } from "../host/cluster-model";
 import { directorModel, mergeChecks, type DirectorModel } from "../host/cluster-model";
 import type { HostStep } from "../host/host-step";
-import { directorSteps } from "../host/render-director";
+import { directorSteps, vsSysctl } from "../host/render-director";
 import { bootStep } from "../host/render-boot";
 import { LOAD_MARKS_AT_BOOT } from "../host/render-fwmark";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
@@ -16,6 +16,21 @@ import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps
 import { ConfigError } from "../../base/errors";
 import type { HaPairSpec } from "../../schema/ha-pair";
 import { familyLabel, familyOf } from "../../base/address";
+
+/**
+ * How often a connection with traffic is synced to the other node, in seconds. By default the
+ * kernel syncs a connection at its 3rd incoming packet and then every 50th, so a node that
+ * comes back (failback) learns a quiet long-lived connection minutes later, if ever, and resets
+ * it when it takes the VIP. With the period at 0 and a refresh period, each connection that
+ * receives a packet is synced again once its timer has moved this far, so a returning node
+ * knows every connection with traffic within this plus the sync daemon's 2 s send delay: a
+ * preemptDelay above both lets failback keep connections.
+ */
+export const SYNC_REFRESH_SECONDS = 2;
+const SYNC_SYSCTLS = [
+    [vsSysctl("sync_threshold"), "3 0"],
+    [vsSysctl("sync_refresh_period"), SYNC_REFRESH_SECONDS],
+] as const;
 
 /** A node as the validated pair has it, plus its host's address: the unicast VRRP source and the peer's target. */
 export type HaNodeInput = HaPairSpec["nodes"][number] & { address: string };
@@ -72,7 +87,7 @@ function node(pair: HaPairInput, self: HaNodeInput, peer: HaNodeInput, groups: G
     if (pair.unicast) vrrp.unicast = { source: self.address, peer: peer.address };
     const keepalived: KeepalivedConfig = { routerId: self.host, owner, vrrp, ruleset: model.ruleset, checks: mergeChecks(groups) };
     const conf = renderKeepalived(keepalived);
-    const director = directorSteps(model);
+    const director = directorSteps(model, pair.syncConnections ? SYNC_SYSCTLS : []);
     const steps: HaNode["steps"] = { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset, drain: pair.drain }) };
     if (director.marks) {
         steps.marks = director.marks;

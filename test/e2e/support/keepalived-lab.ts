@@ -10,12 +10,36 @@ import { spawn, type ChildProcessWithoutNullStreams } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LAB_SCRIPT, REPO, asClient, onHostOk, type LabHostName } from "../../lab/lab";
+import { LAB_SCRIPT, REPO, asClient, onHost, onHostOk, type LabHostName } from "../../lab/lab";
 import { VIP } from "./lab-stack";
 
 export const RS_ADDRESS = { rs1: "192.168.13.112", rs2: "192.168.13.113", rs3: "192.168.13.114" } as const;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The lab's pair as a stack's `haPairs` entry: director1 (priority 150, the master) and director2 (100) on ens33, holding group "web". */
+export function labHaPair(settings: { virtualRouterId: number } & Record<string, unknown>): Record<string, unknown> {
+    return {
+        name: "web-ha",
+        advertInt: 1,
+        nodes: [
+            { host: "director1", priority: 150, interface: "ens33" },
+            { host: "director2", priority: 100, interface: "ens33" },
+        ],
+        vipGroups: ["web"],
+        ...settings,
+    };
+}
+
+/** For vitest's onTestFailed: prints what keepalived (and `extra`, a host command) saw on both directors, the first thing to read when a scenario fails. */
+export function keepalivedDiagnostics(extra: string): () => Promise<void> {
+    return async () => {
+        for (const d of ["director1", "director2"] as const) {
+            const j = await onHost(d, `journalctl -u keepalived -n 60 --no-pager -o short-precise; ${extra}`);
+            console.log(`[diagnostics] ${d}:\n${j.stdout}${j.stderr}`);
+        }
+    };
+}
 
 /** An SSH session to a lab host running `script` with bash; stdin and stdout stay open. */
 function session(host: LabHostName, script: string): ChildProcessWithoutNullStreams {
