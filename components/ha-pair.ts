@@ -23,6 +23,8 @@ export interface HaNodeArgs {
     priority: number;
     /** VRRP and VIP interface. Default ens33. */
     interface?: string;
+    /** Planned maintenance: the node hands the VIPs to its peer within about a second, by VRRP, and takes them back after preemptDelay once this is off. Default false. */
+    maintenance?: boolean;
 }
 
 /** For use as a library: raw settings, validated here once. */
@@ -109,7 +111,7 @@ function parseArgs(name: string, args: HaPairArgs): ParsedHaPairArgs {
         haPairSchema,
         {
             name: args.name ?? name,
-            nodes: nodes.map((n) => ({ host: n.host.name, priority: n.priority, interface: n.interface })),
+            nodes: nodes.map((n) => ({ host: n.host.name, priority: n.priority, interface: n.interface, maintenance: n.maintenance })),
             virtualRouterId,
             advertInt,
             authentication,

@@ -10,6 +10,8 @@ const nodeSchema = z.strictObject({
     priority: z.number().int().min(1, "must be 1..254").max(254, "must be 1..254"),
     /** VRRP and VIP interface. Default ens33. */
     interface: interfaceName.default("ens33"),
+    /** Planned maintenance: the node gives up the VIPs (VRRP fault state) and takes no part until this is off again. Default false. */
+    maintenance: z.boolean().default(false),
 });
 
 export const haPairSchema = z
@@ -40,6 +42,9 @@ export const haPairSchema = z
         const [a, b] = pair.nodes;
         if (a.priority === b.priority) {
             ctx.addIssue({ code: "custom", path: ["nodes", 1, "priority"], message: `equals nodes[0].priority (${a.priority}); VRRP needs distinct priorities to pick a master. Fix: give the backup a lower priority.` });
+        }
+        if (a.maintenance && b.maintenance) {
+            ctx.addIssue({ code: "custom", path: ["nodes", 1, "maintenance"], message: "is set on both nodes, which would leave the VIPs with no node to hold them. Fix: take one node out of maintenance first." });
         }
         if (a.host === b.host) ctx.addIssue({ code: "custom", path: ["nodes", 1, "host"], message: "is the same host as nodes[0]. Fix: name two different directors." });
         if (pair.nopreempt && pair.preemptDelay !== undefined) ctx.addIssue({ code: "custom", path: ["preemptDelay"], message: "has no effect with nopreempt. Fix: remove one of them." });

@@ -118,12 +118,20 @@ describe("seed 002 (keepalived MASTER/BACKUP, TCP_CHECK)", () => {
               lvs_sync_daemon ens33 web-ha
           }
 
+          track_file pulumi_lvs_maintenance {
+              file "/var/lib/pulumi-lvs/keepalived.maintenance"
+              weight 0
+          }
+
           vrrp_instance web-ha {
               state MASTER
               interface ens33
               virtual_router_id 51
               priority 100
               advert_int 1
+              track_file {
+                  pulumi_lvs_maintenance
+              }
               virtual_ipaddress {
                   192.168.13.100/32 dev ens33 label ens33:0
               }
@@ -186,12 +194,20 @@ describe("every option", () => {
               script_user root
           }
 
+          track_file pulumi_lvs_maintenance {
+              file "/var/lib/pulumi-lvs/keepalived.maintenance"
+              weight 0
+          }
+
           vrrp_instance edge {
               state BACKUP
               interface ens33
               virtual_router_id 42
               priority 150
               advert_int 2
+              track_file {
+                  pulumi_lvs_maintenance
+              }
               preempt_delay 30
               authentication {
                   auth_type PASS
@@ -371,6 +387,16 @@ describe("every option", () => {
         expect(b.conf).toContain("    lvs_sync_daemon ens34 edge\n");
         expect(a.conf).not.toMatch(/unicast|authentication|auth_pass/);
         expect(d1.conf).not.toContain("lvs_sync_daemon");
+    });
+
+    it("switches maintenance by the watched file alone: a node's config is the same in and out of maintenance, so no reload", () => {
+        const nodes = (maintenance: boolean) => pairNodes(fullCluster({ nodes: [{ host: "d1", priority: 200, maintenance }, { host: "d2", priority: 100 }] }));
+        const [out] = nodes(false);
+        const [inMaintenance] = nodes(true);
+        expect(inMaintenance.conf).toBe(out.conf);
+        expect(out.conf).toContain('track_file pulumi_lvs_maintenance {\n    file "/var/lib/pulumi-lvs/keepalived.maintenance"\n    weight 0\n}\n');
+        expect(out.conf).toMatch(/vrrp_instance edge \{[^]*\n {4}track_file \{\n {8}pulumi_lvs_maintenance\n {4}\}\n/);
+        expect([inMaintenance.steps.keepalived.config.create, out.steps.keepalived.config.create].map((s) => /printf '%s\\n' (\d) > \/var\/lib\/pulumi-lvs\/keepalived\.maintenance\.tmp/.exec(s)?.[1])).toEqual(["1", "0"]);
     });
 
     it("has the kernel sync every connection with traffic every SYNC_REFRESH_SECONDS when syncConnections is on (not every 50th packet)", () => {

@@ -206,6 +206,30 @@ describe("drained removal (a reload deletes leaving real servers at once)", () =
     });
 });
 
+describe("maintenance switch", () => {
+    const flag = () => fs.readFileSync(file("var/lib/pulumi-lvs/keepalived.maintenance"), "utf8");
+    const node = (maintenance?: boolean) => keepalivedSteps({ conf: conf(1), vips: [VIP], ruleset: RULESET, drain: DRAIN, maintenance });
+
+    it("writes the node's switch before keepalived starts, and flips it on an unchanged config without a reload", () => {
+        expect(run(node(false).config.create).code).toBe(0);
+        expect(flag()).toBe("0\n");
+        fs.writeFileSync(st("log"), "");
+        expect(run(node(true).config.create).code).toBe(0);
+        expect(flag()).toBe("1\n");
+        expect(actions()).not.toContain("systemctl reload keepalived");
+        expect(run(node(false).config.create).code).toBe(0);
+        expect(flag()).toBe("0\n");
+    });
+
+    it("has no switch in checks-only mode (no VRRP), and destroy removes it", () => {
+        run(node(undefined).config.create);
+        expect(fs.existsSync(file("var/lib/pulumi-lvs/keepalived.maintenance"))).toBe(false);
+        run(node(true).config.create);
+        run(steps.config.delete);
+        expect(fs.existsSync(file("var/lib/pulumi-lvs/keepalived.maintenance"))).toBe(false);
+    });
+});
+
 describe("keepalived enable step", () => {
     const dropIn = () => file("etc/systemd/system/keepalived.service.d/pulumi-lvs.conf");
 

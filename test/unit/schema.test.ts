@@ -89,6 +89,16 @@ describe("cluster schema", () => {
             "cluster.haPairs[0].nodes[1].priority",
             /distinct priorities/,
         ],
+        [
+            "both nodes in maintenance",
+            (c) => {
+                c.hosts.director2 = { address: "192.168.13.114", ssh: c.hosts.rs1.ssh };
+                c.directors = [];
+                c.haPairs = [{ name: "ha", virtualRouterId: 51, vipGroups: ["web"], nodes: [{ host: "director1", priority: 150, maintenance: true }, { host: "director2", priority: 100, maintenance: true }] }];
+            },
+            "cluster.haPairs[0].nodes[1].maintenance",
+            /no node to hold them\. Fix: take one node out of maintenance first/,
+        ],
         ["group served twice", (c) => c.directors.push({ host: "rs1", vipGroups: ["web"] }), "cluster.directors[1].vipGroups[0]", /exactly one owner/],
     ];
 

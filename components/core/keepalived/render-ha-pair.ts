@@ -88,7 +88,7 @@ function node(pair: HaPairInput, self: HaNodeInput, peer: HaNodeInput, groups: G
     const keepalived: KeepalivedConfig = { routerId: self.host, owner, vrrp, ruleset: model.ruleset, checks: mergeChecks(groups) };
     const conf = renderKeepalived(keepalived);
     const director = directorSteps(model, pair.syncConnections ? SYNC_SYSCTLS : []);
-    const steps: HaNode["steps"] = { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset, drain: pair.drain }) };
+    const steps: HaNode["steps"] = { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset, drain: pair.drain, maintenance: self.maintenance }) };
     if (director.marks) {
         steps.marks = director.marks;
         steps.boot = bootStep("director", [LOAD_MARKS_AT_BOOT], { holds: "fwmark marks" });

@@ -21,7 +21,7 @@ import { normalizeRuleset, serviceKeyArgs } from "../ipvs/ipvs-model";
 import { installStep, OWNED_RULES_FILE } from "../host/render-director";
 import { removeVipIfPresent } from "../host/render-vip";
 import { shellCommand } from "../../base/shell-quote";
-import { KEEPALIVED_MARKER } from "./render-keepalived";
+import { KEEPALIVED_MARKER, MAINTENANCE_FLAG } from "./render-keepalived";
 import { DEST_MANIFEST, STAGED_MANIFEST, destManifest, drainBeforeReload } from "./drain-before-reload";
 import type { DrainSpec } from "../../schema/director";
 
@@ -59,6 +59,8 @@ export interface KeepalivedStepInput {
     ruleset: Ruleset;
     /** How long a reload waits for leaving real servers' connections to end. */
     drain: DrainSpec;
+    /** A HaPair node's maintenance switch (MAINTENANCE_FLAG); absent in checks-only mode, which has no VRRP. */
+    maintenance?: boolean;
 }
 
 const OURS = `grep -qF ${shellCommand([KEEPALIVED_MARKER])} ${KEEPALIVED_CONF}`;
@@ -90,6 +92,8 @@ function configStep(input: KeepalivedStepInput): HostStep {
         "fi",
         // keepalived owns the table now: the boot unit must not replay rules saved by an earlier ipvsadm owner.
         `rm -f ${OWNED_RULES_FILE}`,
+        // Before keepalived reads its config: a node in maintenance never comes up as master.
+        ...(input.maintenance === undefined ? [] : [`printf '%s\\n' ${input.maintenance ? 1 : 0} > ${MAINTENANCE_FLAG}.tmp && mv ${MAINTENANCE_FLAG}.tmp ${MAINTENANCE_FLAG}`]),
         writeFile(STAGED_MANIFEST, destManifest(input.ruleset), "0644"),
         // The manifest becomes the running one only with the config that has it.
         `if cmp -s ${STAGED_CONF} ${KEEPALIVED_CONF} && ${ACTIVE}; then rm -f ${STAGED_CONF}; mv ${STAGED_MANIFEST} ${DEST_MANIFEST}; exit 0; fi`,
@@ -113,7 +117,7 @@ function configStep(input: KeepalivedStepInput): HostStep {
         `  if command -v systemctl >/dev/null 2>&1 && ${ACTIVE}; then systemctl stop keepalived; fi`,
         `  rm -f ${KEEPALIVED_CONF}`,
         "fi",
-        `rm -f ${STAGED_CONF} ${NO_PREVIOUS_CONF} ${STAGED_MANIFEST} ${DEST_MANIFEST}`,
+        `rm -f ${STAGED_CONF} ${NO_PREVIOUS_CONF} ${STAGED_MANIFEST} ${DEST_MANIFEST} ${MAINTENANCE_FLAG}`,
         // A file someone wrote over ours since is newer than the saved one: keep it.
         `if [ -e ${SAVED_CONF} ] && [ ! -e ${KEEPALIVED_CONF} ]; then mv ${SAVED_CONF} ${KEEPALIVED_CONF}; else rm -f ${SAVED_CONF}; fi`,
         "# What a keepalived that did not stop cleanly may have left.",

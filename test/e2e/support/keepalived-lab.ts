@@ -17,15 +17,13 @@ export const RS_ADDRESS = { rs1: "192.168.13.112", rs2: "192.168.13.113", rs3: "
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The lab's pair as a stack's `haPairs` entry: director1 (priority 150, the master) and director2 (100) on ens33, holding group "web". */
-export function labHaPair(settings: { virtualRouterId: number } & Record<string, unknown>): Record<string, unknown> {
+/** The lab's pair as a stack's `haPairs` entry: director1 (priority 150, the master) and director2 (100) on ens33, holding group "web"; `maintenance` names a node in maintenance. */
+export function labHaPair(settings: { virtualRouterId: number } & Record<string, unknown>, maintenance?: LabHostName): Record<string, unknown> {
+    const node = (host: LabHostName, priority: number) => ({ host, priority, interface: "ens33", ...(maintenance === host ? { maintenance: true } : {}) });
     return {
         name: "web-ha",
         advertInt: 1,
-        nodes: [
-            { host: "director1", priority: 150, interface: "ens33" },
-            { host: "director2", priority: 100, interface: "ens33" },
-        ],
+        nodes: [node("director1", 150), node("director2", 100)],
         vipGroups: ["web"],
         ...settings,
     };
