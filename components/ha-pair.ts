@@ -42,7 +42,7 @@ export interface HaPairArgs {
     unicast?: boolean;
     /** A recovered higher-priority node does not take the VIPs back. Default false. */
     nopreempt?: boolean;
-    /** Seconds a recovered higher-priority node waits before taking over. Default none. */
+    /** Seconds a recovered higher-priority node waits before taking over. Default none; with syncConnections, 10 or more lets it learn the backup's connections first, so failback keeps them. */
     preemptDelay?: number;
     /** Sync connection state to the backup (ipvs sync daemon), so failover keeps connections. Default true. */
     syncConnections?: boolean;

@@ -28,7 +28,7 @@ export const haPairSchema = z
         unicast: z.boolean().default(false),
         /** The recovered master does not take the VIPs back. Default false. */
         nopreempt: z.boolean().default(false),
-        /** Seconds a recovered master waits before taking over. */
+        /** Seconds a recovered master waits before taking over; with syncConnections, 10 or more lets it learn the backup's connections first (failback keeps them). */
         preemptDelay: z.number().int().min(0).max(1000).optional(),
         /** Sync connection state between the pair (ipvs sync daemon). Default true. */
         syncConnections: z.boolean().default(true),
