@@ -150,8 +150,8 @@ describe("drained removal (a reload deletes leaving real servers at once)", () =
     });
 
     it("sets a leaving real server to weight 0 and reloads only once its active connections have ended", () => {
-        ["1", "2", "3"].forEach((n) => fs.writeFileSync(st(`listing.${n}`), listing(2)));
-        fs.writeFileSync(st("listing.4"), listing(1));
+        fs.writeFileSync(st("listing.1"), listing(2));
+        fs.writeFileSync(st("listing.2"), listing(1));
         fs.writeFileSync(st("listing"), listing(0));
         const r = run(stepsFor(2, pool("192.168.13.112")).config.create);
         expect(r.code).toBe(0);
@@ -160,7 +160,8 @@ describe("drained removal (a reload deletes leaving real servers at once)", () =
         const calls = actions();
         expect(calls.indexOf("ipvsadm -R")).toBeGreaterThan(-1);
         expect(calls.indexOf("ipvsadm -R")).toBeLessThan(calls.indexOf("systemctl reload keepalived"));
-        // Polled until the count reached 0: one wait, after the listing that still showed a connection.
+        // One listing before the edit; then polled until the count reached 0: one wait, after the listing that still showed a connection.
+        expect(calls.filter((l) => l === "ipvsadm -L -n")).toHaveLength(3);
         expect(calls.filter((l) => l === "sleep 2")).toHaveLength(1);
         expect(r.stdout).toMatch(/pulumi-lvs: drained 1 leaving real server\(s\) before the reload: waited \d+ s, 0 active connection\(s\) left/);
         expect(manifest()).toBe("TCP 192.168.13.100:80\t192.168.13.112:80\t-e -t 192.168.13.100:80 -r 192.168.13.112:80 -g -w 0\n");

@@ -77,10 +77,12 @@ export function drainBeforeReload(drain: DrainSpec): string[] {
         `  awk -F'\\t' 'NR == FNR { if (NF) keep[$1 FS $2] = 1; next } NF && !(($1 FS $2) in keep)' ${STAGED_MANIFEST} ${DEST_MANIFEST} > ${leaving}`,
         // Live leaving servers: active connections, TAB, the line that drains it.
         `  live_leaving() { ${LISTED_DESTS} | awk -F'\\t' 'NR == FNR { edit[$1 FS $2] = $3; next } ($1 FS $2) in edit { print $3 "\\t" edit[$1 FS $2] }' ${leaving} -; }`,
-        `  if [ -s ${leaving} ] && [ -n "$(live_leaving)" ]; then`,
-        "    count=$(live_leaving | wc -l)",
+        // One listing decides, counts and edits (at thousands of entries each costs about a second).
+        `  live=$(if [ -s ${leaving} ]; then live_leaving; fi)`,
+        '  if [ -n "$live" ]; then',
+        `    count=$(printf '%s\\n' "$live" | wc -l)`,
         // -R runs every line; one that fails (a server keepalived dropped meanwhile) stops no other.
-        "    live_leaving | cut -f2 | ipvsadm -R || echo 'pulumi-lvs: warning: ipvsadm refused a weight-0 edit; that real server is removed without draining' >&2",
+        `    printf '%s\\n' "$live" | cut -f2 | ipvsadm -R || echo 'pulumi-lvs: warning: ipvsadm refused a weight-0 edit; that real server is removed without draining' >&2`,
         "    started=$(date +%s)",
         "    while :; do",
         "      active=$(live_leaving | awk -F'\\t' '{ n += $1 } END { print n + 0 }')",
