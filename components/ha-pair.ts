@@ -16,6 +16,7 @@ import { chain, stepCommand } from "./parts/host-steps";
 import { keepalivedTable } from "./parts/keepalived-table";
 import type { VipGroup } from "./vip-group";
 import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
+import { slowReloadWarning } from "./core/keepalived/reload-estimate";
 
 export interface HaNodeArgs {
     host: HostInput;
@@ -80,6 +81,9 @@ export class HaPair extends pulumi.ComponentResource {
         const { parsed, hosts, vipGroups } = "parsed" in args ? args : parseArgs(name, args);
         const withAddress = (i: 0 | 1) => ({ ...parsed.nodes[i], address: hosts[i].spec.address });
         this.nodes = haPairNodes({ ...parsed, nodes: [withAddress(0), withAddress(1)] }, vipGroups.map((g) => g.view));
+        // Both nodes carry the same services; a preview shows this before any reload is tried.
+        const slowReload = slowReloadWarning(`HaPair ${parsed.name}`, parsed.advertInt, this.nodes[0].model.ruleset);
+        if (slowReload) void pulumi.log.warn(slowReload, this);
 
         const tables: Record<string, IpvsTable> = {};
         this.nodes.forEach((node, i) => {

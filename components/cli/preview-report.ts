@@ -1,7 +1,8 @@
 /**
  * From `pulumi preview --json` to what a reviewer reads: per director, the ipvs entries that
  * would be added, changed (before -> after) and removed, the entries that drifted on the host,
- * the hosts that could not be checked, and the other resources that would change. Pure: the
+ * the hosts that could not be checked, the program's warnings (a HaPair whose keepalived reload
+ * may outlast VRRP's master-down interval), and the other resources that would change. Pure: the
  * command in ci-preview.ts runs the preview and prints this.
  */
 import { parseNotices } from "../providers/notices";
@@ -37,6 +38,8 @@ export interface PreviewReport {
     stack: string;
     directors: DirectorChanges[];
     unchecked: { host: string; reason: string }[];
+    /** The program's warnings (engine diagnostics of severity "warning"), each once. */
+    warnings: string[];
     /** Other resources that would change: op and name. */
     others: { op: string; type: string; name: string }[];
     changes: boolean;
@@ -94,7 +97,8 @@ export function buildReport(stack: string, preview: PreviewJson, stderr = ""): P
     }
     const unchecked = [...new Map(notices.flatMap((n) => (n.kind === "unchecked" ? [[n.host, { host: n.host, reason: n.reason }] as const] : []))).values()];
     const changed = [...directors.values()].filter((d) => d.entries.length + d.drift.length > 0).sort((a, b) => a.host.localeCompare(b.host));
-    return { stack, directors: changed, unchecked, others, changes: changed.length + others.length > 0 };
+    const warnings = [...new Set((preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => (d.message ?? "").trim()))].filter((m) => m !== "");
+    return { stack, directors: changed, unchecked, warnings, others, changes: changed.length + others.length > 0 };
 }
 
 const code = (v?: string) => (v === undefined ? "" : `\`${v}\``);
@@ -104,6 +108,7 @@ export function renderMarkdown(r: PreviewReport): string {
     const entryCount = r.directors.reduce((n, d) => n + d.entries.length + d.drift.length, 0);
     out.push(r.changes ? `**${entryCount} ipvs ${entryCount === 1 ? "entry" : "entries"} would change on ${r.directors.length} ${r.directors.length === 1 ? "host" : "hosts"}; ${r.others.length} other ${r.others.length === 1 ? "resource" : "resources"}.**` : "**No changes.**");
     if (r.unchecked.length > 0) out.push("", `**${r.unchecked.length} ${r.unchecked.length === 1 ? "host was" : "hosts were"} not checked for drift:** ${r.unchecked.map((u) => u.host).join(", ")}.`);
+    if (r.warnings.length > 0) out.push("", "#### Warnings", "", ...r.warnings.map((w) => `- ${w}`));
     for (const d of r.directors) {
         out.push("", `#### ${d.host}${d.op === "create" || d.op === "delete" ? ` (${d.op})` : ""}`, "", "| | entry | before | after |", "|---|---|---|---|");
         for (const e of d.entries) out.push(`| ${e.before === undefined ? "+" : e.after === undefined ? "-" : "~"} | ${code(e.entry)} | ${code(e.before)} | ${code(e.after)} |`);

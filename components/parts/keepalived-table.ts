@@ -7,7 +7,7 @@
 import type { Ruleset } from "../core/ipvs/ipvs-model";
 import { toEntries } from "../core/ipvs/ipvs-entries";
 import { OWNED_RULES_FILE } from "../core/host/render-director";
-import { KEEPALIVED_SETTLE, type KeepalivedSteps } from "../core/keepalived/render-keepalived-steps";
+import { keepalivedSettle, type KeepalivedSteps } from "../core/keepalived/render-keepalived-steps";
 import { sshTarget } from "./connection";
 import type { HostAccess } from "./host-access";
 import { stepCommand, type StepOptions } from "./host-steps";
@@ -29,7 +29,7 @@ export function keepalivedTable(prefix: string, host: HostAccess, steps: Keepali
     const config = stepCommand(prefix, host, steps.config, { parent, dependsOn: [install], secret: opts.secretConfig });
     const table = new IpvsTable(
         `${prefix}-ipvs`,
-        { host: host.name, connection: sshTarget(host), entries: toEntries(ruleset), manager: "keepalived", drain: { ...KEEPALIVED_SETTLE }, rulesFile: OWNED_RULES_FILE },
+        { host: host.name, connection: sshTarget(host), entries: toEntries(ruleset), manager: "keepalived", drain: keepalivedSettle(ruleset), rulesFile: OWNED_RULES_FILE },
         { parent, dependsOn: [config] },
     );
     stepCommand(prefix, host, steps.enable, { parent, dependsOn: [table] });

@@ -2,7 +2,7 @@
  * HaPair under Pulumi mocks, in preview and update mode: which resources each node gets, in
  * which order they depend on each other, and the exact commands and ipvs entries they carry.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { dependencyRecorder, runUnderMocks, type MockResource } from "../support/mocks";
 import { clusterOf } from "../support/stacks";
@@ -213,5 +213,26 @@ describe("HaPair validation and API", () => {
             expect((err as ConfigError).issues[0]).toMatch(message);
         }, true);
         expect(created.filter((r) => r.type === "pulumi-nodejs:dynamic/lvs:RemoteStep")).toHaveLength(0);
+    });
+});
+
+describe("HaPair's preview warning for a reload that may outlast VRRP's master-down interval", () => {
+    it("is silent for seed 002, and warns once, on the pair, at 500 services over two real servers with advertInt 1", async () => {
+        const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+        try {
+            await seed002(true);
+            expect(warn).not.toHaveBeenCalled();
+            const { pair } = await seed002(true, (c) => {
+                const first = c.vipGroups[0].services[0];
+                c.vipGroups[0].services = Array.from({ length: 500 }, (_, i) => ({ ...first, port: 10_000 + i }));
+            });
+            expect(warn).toHaveBeenCalledTimes(1);
+            const [message, resource] = warn.mock.calls[0];
+            expect(message).toMatch(/^HaPair web-ha: keepalived's reload of 1000 real servers may take about \d+ s on each node/);
+            expect(message).toContain("3 × advertInt = 3 s");
+            expect(resource).toBe(pair);
+        } finally {
+            warn.mockRestore();
+        }
     });
 });

@@ -1,4 +1,4 @@
-/** The CI report from the engine's preview JSON: entries per director, drift, unchecked hosts, other resources, exit code. */
+/** The CI report from the engine's preview JSON: entries per director, drift, unchecked hosts, warnings, other resources, exit code. */
 import { describe, expect, it } from "vitest";
 import { buildReport, exitCodeOf, renderMarkdown, IPVS_TABLE_TYPE, type PreviewJson } from "../../components/cli/preview-report";
 import { formatNotice } from "../../components/providers/notices";
@@ -27,6 +27,15 @@ describe("the CI preview report", () => {
         expect(r).toMatchObject({ directors: [], unchecked: [], others: [], changes: false });
         expect(exitCodeOf(r)).toBe(0);
         expect(renderMarkdown(r)).toBe("### pulumi-lvs preview: stack `prod`\n\n**No changes.**\n");
+    });
+
+    it("prints the program's warnings once each, and a warning alone does not make a change", () => {
+        const slow = "HaPair web-ha: keepalived's reload of 3000 real servers may take about 33 s on each node. Fix: set advertInt to 11 or more.";
+        const r = buildReport("prod", { ...quiet, diagnostics: [...quiet.diagnostics!, { severity: "warning", message: `${slow}\n` }, { severity: "warning", message: slow }] });
+        expect(r.warnings).toEqual([slow]);
+        expect(exitCodeOf(r)).toBe(0);
+        expect(renderMarkdown(r)).toBe(`### pulumi-lvs preview: stack \`prod\`\n\n**No changes.**\n\n#### Warnings\n\n- ${slow}\n`);
+        expect(buildReport("prod", quiet).warnings).toEqual([]);
     });
 
     it("an unreachable director is listed as unchecked, and alone does not make a change", () => {

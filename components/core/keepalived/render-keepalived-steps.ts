@@ -23,6 +23,7 @@ import { removeVipIfPresent } from "../host/render-vip";
 import { shellCommand } from "../../base/shell-quote";
 import { KEEPALIVED_MARKER, MAINTENANCE_FLAG } from "./render-keepalived";
 import { DEST_MANIFEST, STAGED_MANIFEST, destManifest, drainBeforeReload } from "./drain-before-reload";
+import { reloadEstimateSeconds } from "./reload-estimate";
 import type { DrainSpec } from "../../schema/director";
 
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
@@ -69,7 +70,7 @@ const NEED_SYSTEMD = "command -v systemctl >/dev/null 2>&1 || { echo 'pulumi-lvs
 
 export function keepalivedSteps(input: KeepalivedStepInput): KeepalivedSteps {
     const install = { ...installStep([{ command: "keepalived", pkg: "keepalived" }], ["ip_vs"], "keepalived"), key: "keepalived-install" };
-    return { install, config: configStep(input), enable: enableStep() };
+    return { install, config: configStep(input), enable: enableStep(input.ruleset) };
 }
 
 function configStep(input: KeepalivedStepInput): HostStep {
@@ -104,14 +105,7 @@ function configStep(input: KeepalivedStepInput): HostStep {
         `${ACTIVE} || { journalctl -u keepalived -n 30 --no-pager >&2 || true; echo 'pulumi-lvs: keepalived is not running after applying the config' >&2; exit 1; }`,
         `mv ${STAGED_MANIFEST} ${DEST_MANIFEST}`,
     ]);
-    const leftovers = [
-        ...input.vips.map(removeVipIfPresent),
-        // Only when no ipvsadm owner took the services over (it saves them in the rules file).
-        `if [ ! -s ${OWNED_RULES_FILE} ] && command -v ipvsadm >/dev/null 2>&1; then`,
-        ...normalizeRuleset(input.ruleset).services.map((s) => `  ${shellCommand(["ipvsadm", "-D", ...serviceKeyArgs(s.key)])} 2>/dev/null || true`),
-        "  :",
-        "fi",
-    ];
+    const leftovers = [...input.vips.map(removeVipIfPresent), ...deleteLeftoverServices(input.ruleset)];
     const del = script([
         `if [ -e ${KEEPALIVED_CONF} ] && ${OURS}; then`,
         `  if command -v systemctl >/dev/null 2>&1 && ${ACTIVE}; then systemctl stop keepalived; fi`,
@@ -133,7 +127,27 @@ function configStep(input: KeepalivedStepInput): HostStep {
     return { key: "keepalived", create, delete: del };
 }
 
-function enableStep(): HostStep {
+/**
+ * Deletes the virtual services keepalived managed that are still listed, in one `ipvsadm -R`
+ * stream (which carries on past a service already gone). A keepalived stopped with a large
+ * table gives up deleting it a few seconds into its shutdown: in the lab, one with 1,000
+ * virtual servers left 370. Skipped when an ipvsadm owner took the services over (it saved them
+ * in the rules file).
+ */
+function deleteLeftoverServices(ruleset: Ruleset): string[] {
+    const services = normalizeRuleset(ruleset).services;
+    if (services.length === 0) return [];
+    const marker = "PULUMI_LVS_LEFTOVERS";
+    return [
+        `if [ ! -s ${OWNED_RULES_FILE} ] && command -v ipvsadm >/dev/null 2>&1; then`,
+        `  ipvsadm -R 2>/dev/null <<'${marker}' || true`,
+        ...services.map((s) => `-D ${serviceKeyArgs(s.key).join(" ")}`),
+        marker,
+        "fi",
+    ];
+}
+
+function enableStep(ruleset: Ruleset): HostStep {
     return {
         key: "keepalived-enable",
         create: script([
@@ -147,6 +161,8 @@ function enableStep(): HostStep {
             "if ! command -v systemctl >/dev/null 2>&1; then exit 0; fi",
             // Stopping makes keepalived delete its virtual servers and VIPs (unless told not to).
             `if ${ACTIVE}; then systemctl stop keepalived; fi`,
+            // Now, not in the config step's delete: the IpvsTable, deleted in between, waits for them to go.
+            ...deleteLeftoverServices(ruleset),
             "systemctl disable keepalived >/dev/null 2>&1 || true",
             // Before the config step's delete starts an operator's own keepalived again, as it was.
             `if [ -e ${SUPERVISION_DROP_IN} ]; then rm -f ${SUPERVISION_DROP_IN}; rmdir "$(dirname ${SUPERVISION_DROP_IN})" 2>/dev/null || true; systemctl daemon-reload; fi`,
@@ -163,6 +179,11 @@ function enableStep(): HostStep {
 /**
  * How long the IpvsTable of a keepalived-managed host waits for keepalived's table to match
  * the desired entries after an apply (keepalived adds every real server at start, then
- * removes those that fail their checks). Polls every 2 s, gives up after 30 s.
+ * removes those that fail their checks). Polls every 2 s; gives up after 30 s, or after three
+ * times the estimated reload of a larger config (reload-estimate.ts): at 1,000 virtual servers
+ * a lab reload took up to 47 s, and a table recorded before keepalived had finished would
+ * show the same change again in the next preview.
  */
-export const KEEPALIVED_SETTLE = { timeoutSeconds: 30, pollSeconds: 2 } as const;
+export function keepalivedSettle(ruleset: Ruleset): { timeoutSeconds: number; pollSeconds: number } {
+    return { timeoutSeconds: Math.max(30, Math.ceil(3 * reloadEstimateSeconds(ruleset))), pollSeconds: 2 };
+}
