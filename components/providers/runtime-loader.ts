@@ -5,8 +5,8 @@
  * checkout (or installed package) that the engine runs in. Any clone at any path, and the same
  * clone after its code changed and was rebuilt, can then use the state.
  *
- * The engine starts the provider process in the program's directory (Pulumi.yaml's `main`,
- * bin/ here), so the package is looked for from there.
+ * The engine starts the provider process in the program's directory (the project, or the
+ * directory of Pulumi.yaml's `main`), so the package is looked for from there and above.
  */
 import type { Runtime } from "./runtime";
 
@@ -26,7 +26,7 @@ export function loadRuntime(): Runtime {
     try {
         root = path.dirname(require.resolve(`${PACKAGE_NAME}/package.json`, { paths: [cwd] }));
     } catch {
-        // Not a dependency: the program is this package's own (cwd is its `main` directory, or below it).
+        // Not a dependency: the program is this package's own (cwd is the package's directory or below it).
         for (let dir = cwd; !root; dir = path.dirname(dir)) {
             try {
                 if ((JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string }).name === PACKAGE_NAME) root = dir;

@@ -19,8 +19,9 @@ describe("the library entry", () => {
         expect(pkg.types).toBe(ENTRY.replace(/\.js$/, ".d.ts"));
         const entry = { types: `./${pkg.types}`, default: `./${pkg.main}` };
         expect(pkg.exports).toEqual({ ".": entry, "./components": entry, "./package.json": "./package.json" });
-        // The program is Pulumi.yaml's main (bin/, so bin/index.js), never the package's.
-        expect(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).toMatch(/^main: bin\/$/m);
+        // The program is Pulumi.yaml's main, a file: given a directory, the Node language host
+        // runs the package's own entry (this library, which registers nothing) instead.
+        expect(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).toMatch(/^main: bin\/index\.js$/m);
         expect(fs.existsSync(path.join(ROOT, "components", "index.ts"))).toBe(true);
     });
 
