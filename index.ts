@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCluster } from "./components/schema/cluster";
-import { CLUSTER_FILE_KEY, combineClusterSources, parseClusterDocument, type ClusterInput } from "./components/schema/cluster-document";
+import { CLUSTER_FILE_KEY, combineClusterSources, parseClusterDocument, unreadableClusterFile, withToolHosts, type ClusterInput } from "./components/schema/cluster-document";
 import { buildCluster } from "./components/cluster";
 import { DEFAULT_STEP_RUNNER, STEP_RUNNERS, isStepRunner } from "./components/parts/host-access";
 import { ConfigError } from "./components/base/errors";
@@ -33,10 +33,7 @@ function readClusterFile(given: string): ClusterInput {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const from = path.isAbsolute(given) ? "" : ` ("${given}" from the project directory ${projectDir})`;
-        if (code === "ENOENT") throw new ConfigError([`${CLUSTER_FILE_KEY}: no file at ${file}${from}. Fix: correct the path, or write the cluster to that file.`]);
-        throw new ConfigError([`${CLUSTER_FILE_KEY}: cannot read ${file}: ${(e as Error).message}. Fix: point it at a readable JSON or YAML file.`]);
+        throw unreadableClusterFile(given, file, projectDir, e);
     }
     return parseClusterDocument(text, file);
 }
@@ -48,8 +45,7 @@ function loadClusterInput(): ClusterInput {
     // Hosts written by a tool (the lab) merge under the stack's own; the stack's win.
     const hostsFile = config.get("hostsFile");
     if (!hostsFile) return cluster;
-    const extra = JSON.parse(fs.readFileSync(fromProject(hostsFile), "utf8")) as { hosts?: Record<string, unknown> };
-    return { ...cluster, hosts: { ...(extra.hosts ?? {}), ...((cluster.hosts as Record<string, unknown>) ?? {}) } };
+    return withToolHosts(cluster, JSON.parse(fs.readFileSync(fromProject(hostsFile), "utf8")));
 }
 
 function privateKey(): pulumi.Output<string> {

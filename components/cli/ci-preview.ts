@@ -8,9 +8,9 @@
  * Exit code: 0 no changes, 2 changes, 1 error (the preview failed, or with --strict a host
  * could not be checked). `pulumi` must be on PATH with its backend and secrets provider set.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import { buildReport, exitCodeOf, renderMarkdown, type PreviewJson } from "./preview-report";
+import { runPulumi } from "./pulumi-cli";
 
 interface Args {
     stack: string;
@@ -38,18 +38,6 @@ function parseArgs(argv: string[]): Args {
     return args as Args;
 }
 
-function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("pulumi", argv, { stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    });
-}
-
 /** What went wrong, from the engine's error diagnostics or its stderr. */
 function failureText(json: PreviewJson | undefined, stderr: string): string {
     const errors = (json?.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => (d.message ?? "").trim());
@@ -58,7 +46,7 @@ function failureText(json: PreviewJson | undefined, stderr: string): string {
 
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
-    const r = await run(["preview", "--json", "--non-interactive", "--stack", args.stack, ...args.extra]);
+    const r = await runPulumi(["preview", "--json", "--non-interactive", "--stack", args.stack, ...args.extra]);
     let json: PreviewJson | undefined;
     try {
         json = JSON.parse(r.stdout) as PreviewJson;

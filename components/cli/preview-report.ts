@@ -56,7 +56,7 @@ const typeOf = (urn: string) => {
 const entriesOf = (s?: StepState) => (s?.inputs?.entries ?? {}) as Record<string, string>;
 
 /** The keys of both, in the table's own order (services, then their real servers, by address as numbers). */
-function tableOrder(before: Record<string, string>, after: Record<string, string>): string[] {
+export function tableOrder(before: Record<string, string>, after: Record<string, string>): string[] {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
     try {
         const ordered = Object.keys(toEntries(fromEntries({ ...before, ...after })));

@@ -27,7 +27,7 @@ export function parseClusterDocument(text: string, file: string): ClusterInput {
     const format = FORMAT_BY_EXTENSION[(/\.[^./\\]*$/.exec(file)?.[0] ?? "").toLowerCase()];
     if (!format) throw refused(`${file} is named neither .json nor .yaml/.yml, which is how its format is told. Fix: rename it after its content.`);
     if (text.trim() === "") throw refused(`${file} is empty. Fix: write the cluster in it, the keys of ${CLUSTER_KEY} at the top level.`);
-    const doc = format === "JSON" ? parseJson(text, file) : parseYaml(text, file);
+    const doc = format === "JSON" ? jsonDocument(text, file, CLUSTER_FILE_KEY) : yamlDocument(text, file, CLUSTER_FILE_KEY);
     if (!isMapping(doc)) {
         throw refused(`${file} holds ${kindOf(doc)}, not a mapping of the cluster's keys (hosts, vipGroups, directors, realServers, haPairs). Fix: write those keys at the top level of the file, as under ${CLUSTER_KEY}.`);
     }
@@ -54,28 +54,49 @@ export function combineClusterSources(fromFile: ClusterInput | undefined, fromCo
     return { cluster: { ...fromFile, ...fromConfig }, overridden: overridden.sort() };
 }
 
-function parseJson(text: string, file: string): unknown {
+/**
+ * Why the cluster file could not be read, as the program and `npm run picture` both say it:
+ * `file` is `given` resolved against `projectDir`, and a relative `given` is shown from there.
+ */
+export function unreadableClusterFile(given: string, file: string, projectDir: string, error: unknown): ConfigError {
+    const from = file === given ? "" : ` ("${given}" from the project directory ${projectDir})`;
+    if ((error as { code?: unknown }).code === "ENOENT") return refused(`no file at ${file}${from}. Fix: correct the path, or write the cluster to that file.`);
+    return refused(`cannot read ${file}: ${(error as Error).message}. Fix: point it at a readable JSON or YAML file.`);
+}
+
+/**
+ * Hosts written by a tool (the lab's `pulumi-lvs:hostsFile`, a JSON document with `hosts`)
+ * laid under the cluster's: a host the stack defines itself keeps the stack's definition.
+ */
+export function withToolHosts(cluster: ClusterInput, hostsDocument: unknown): ClusterInput {
+    const extra = isMapping(hostsDocument) && isMapping(hostsDocument.hosts) ? hostsDocument.hosts : {};
+    return { ...cluster, hosts: { ...extra, ...(isMapping(cluster.hosts) ? cluster.hosts : {}) } };
+}
+
+/** A JSON document; a syntax error is refused under `key` (the config key that names the file), with its line and column. */
+export function jsonDocument(text: string, file: string, key: string): unknown {
     const body = text.replace(/^\uFEFF/, ""); // editors on Windows save JSON with a BOM, which JSON.parse refuses
     try {
         return JSON.parse(body);
     } catch (e) {
         const at = jsonSyntaxError(body);
-        throw refused(`${file} is not valid JSON: ${at ? `${at.reason} at line ${at.line}, column ${at.column}` : (e as Error).message}. Fix: correct the file there.`);
+        throw new ConfigError([`${key}: ${file} is not valid JSON: ${at ? `${at.reason} at line ${at.line}, column ${at.column}` : (e as Error).message}. Fix: correct the file there.`]);
     }
 }
 
-function parseYaml(text: string, file: string): unknown {
+/** A YAML document; a syntax error is refused under `key` (what names the file), with its line and column. */
+export function yamlDocument(text: string, file: string, key: string): unknown {
     try {
         return yaml.load(text);
     } catch (e) {
         const y = e as { name?: string; reason?: string; mark?: { line: number; column: number } };
         if (y.name !== "YAMLException") throw e;
         const at = y.mark ? ` at line ${y.mark.line + 1}, column ${y.mark.column + 1}` : "";
-        throw refused(`${file} is not valid YAML: ${y.reason ?? "unreadable"}${at}. Fix: correct the file there.`);
+        throw new ConfigError([`${key}: ${file} is not valid YAML: ${y.reason ?? "unreadable"}${at}. Fix: correct the file there.`]);
     }
 }
 
-function isMapping(v: unknown): v is ClusterInput {
+export function isMapping(v: unknown): v is ClusterInput {
     if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
     const proto: unknown = Object.getPrototypeOf(v);
     return proto === Object.prototype || proto === null;

@@ -16,6 +16,7 @@ const LAYERS: { name: string; holds: (file: string) => boolean }[] = [
     { name: "parts", holds: (f) => f.startsWith("components/parts/") },
     { name: "cli", holds: (f) => f.startsWith("components/cli/") },
     { name: "providers", holds: (f) => f.startsWith("components/providers/") },
+    { name: "core/picture", holds: (f) => f.startsWith("components/core/picture/") },
     { name: "core/keepalived", holds: (f) => f.startsWith("components/core/keepalived/") },
     { name: "core/host", holds: (f) => f.startsWith("components/core/host/") },
     { name: "core/ipvs", holds: (f) => f.startsWith("components/core/ipvs/") },
@@ -27,7 +28,7 @@ const LAYERS: { name: string; holds: (file: string) => boolean }[] = [
 const ONLY_IMPORTED_BY_ITSELF = new Set(["cli"]);
 
 /** The pure layers: no engine, no SSH, no I/O (DESIGN.md, "core: pure"). */
-const PURE = new Set(["core/keepalived", "core/host", "core/ipvs", "schema", "base"]);
+const PURE = new Set(["core/picture", "core/keepalived", "core/host", "core/ipvs", "schema", "base"]);
 const IMPURE_PACKAGE = /^(@pulumi\/|ssh2$|fs$|child_process$|net$|os$|node:)/;
 
 function layerOf(file: string): number {

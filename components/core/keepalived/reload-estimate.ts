@@ -6,15 +6,16 @@
  * VRRP (#2159, #754). Until a reload ends, the checker runs no health check and the change is
  * not in the table.
  *
- * The time grows with the square of the real servers: bench:reload measured 0.3-0.8 s at 300
- * (100 virtual servers of three) and 22-47 s at 3,000, ten times the servers for about a
- * hundred times the time (keepalived matches each new virtual server, real server and checker
- * against the old ones). At 30 the reload costs about 0.2 s whatever its size.
+ * The time grows with the square of the real servers: bench:reload measured 0.2-0.8 s at 300
+ * (100 virtual servers of three) and medians of 23-38 s at 3,000 (single reloads 5-56 s: the
+ * lab's guests share two cores), ten times the servers for 60-90 times the time (keepalived
+ * matches each new virtual server, real server and checker against the old ones). At 30 the
+ * reload costs about 0.2 s whatever its size.
  */
 import type { Ruleset } from "../ipvs/ipvs-model";
 
 /**
- * Seconds per squared real server, from bench:reload's median on the master at 3,000 real servers (32 s; keepalived
+ * Seconds per squared real server, from bench:reload's first median on the master at 3,000 real servers (32 s; keepalived
  * 2.2.7, TCP checks, on the lab's qemu TCG guests). Emulated guests are slow: #2318's figures
  * work out at about 8e-8 on its hardware, so on real hosts this errs towards warning.
  */

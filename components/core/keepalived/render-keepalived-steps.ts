@@ -181,7 +181,7 @@ function enableStep(ruleset: Ruleset): HostStep {
  * the desired entries after an apply (keepalived adds every real server at start, then
  * removes those that fail their checks). Polls every 2 s; gives up after 30 s, or after three
  * times the estimated reload of a larger config (reload-estimate.ts): at 1,000 virtual servers
- * a lab reload took up to 47 s, and a table recorded before keepalived had finished would
+ * a lab reload took up to 56 s, and a table recorded before keepalived had finished would
  * show the same change again in the next preview.
  */
 export function keepalivedSettle(ruleset: Ruleset): { timeoutSeconds: number; pollSeconds: number } {
