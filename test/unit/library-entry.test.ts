@@ -13,12 +13,14 @@ const ROOT = path.resolve(__dirname, "../..");
 const ENTRY = "bin/components/index.js";
 
 describe("the library entry", () => {
-    it("is package.json's main, types and exports ('.' and './components'), with package.json itself resolvable for the provider loader", () => {
+    it("is package.json's main, types and exports ('.' and './components'), with package.json (for the provider loader) and bin/ (for the engine's provider code) resolvable", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { main: string; types: string; exports: Record<string, unknown> };
         expect(pkg.main).toBe(ENTRY);
         expect(pkg.types).toBe(ENTRY.replace(/\.js$/, ".d.ts"));
         const entry = { types: `./${pkg.types}`, default: `./${pkg.main}` };
-        expect(pkg.exports).toEqual({ ".": entry, "./components": entry, "./package.json": "./package.json" });
+        // bin/* stays open: the engine serializes a dynamic provider that lives in an installed
+        // package as a require of its module by package path (pulumi-lvs/bin/.../runtime-loader.js).
+        expect(pkg.exports).toEqual({ ".": entry, "./components": entry, "./package.json": "./package.json", "./bin/*": "./bin/*" });
         // The program is Pulumi.yaml's main, a file: given a directory, the Node language host
         // runs the package's own entry (this library, which registers nothing) instead.
         expect(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).toMatch(/^main: bin\/index\.js$/m);
