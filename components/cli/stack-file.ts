@@ -12,10 +12,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../base/errors";
-import { combineClusterSources, isMapping, jsonDocument, parseClusterDocument, unreadableClusterFile, withToolHosts, yamlDocument, type ClusterInput } from "../schema/cluster-document";
+import { CLUSTER_FILE_KEY, combineClusterSources, isMapping, jsonDocument, parseClusterDocument, unreadableClusterFile, withToolHosts, yamlDocument, type ClusterInput } from "../schema/cluster-document";
 import { withStandInHosts } from "../core/picture/stand-in-hosts";
 
-const CLUSTER_FILE = "pulumi-lvs:clusterFile";
 const HOSTS_FILE = "pulumi-lvs:hostsFile";
 
 export interface StackCluster {
@@ -67,10 +66,10 @@ export function readStackCluster(projectDir: string, stack: string): StackCluste
     const notes: string[] = [];
     const fromProject = (given: string) => path.resolve(projectDir, given);
 
-    const clusterFile = stringSetting(config, CLUSTER_FILE, file);
+    const clusterFile = stringSetting(config, CLUSTER_FILE_KEY, file);
     const fromFile = clusterFile === undefined ? undefined : parseClusterDocument(readClusterFile(clusterFile, fromProject(clusterFile), projectDir), fromProject(clusterFile));
     const { cluster, overridden } = combineClusterSources(fromFile, config["pulumi-lvs:cluster"]);
-    if (overridden.length > 0) notes.push(`${overridden.map((k) => `cluster.${k}`).join(", ")}: taken from pulumi-lvs:cluster, in place of ${CLUSTER_FILE}'s.`);
+    if (overridden.length > 0) notes.push(`${overridden.map((k) => `cluster.${k}`).join(", ")}: taken from pulumi-lvs:cluster, in place of ${CLUSTER_FILE_KEY}'s.`);
 
     const hostsFile = stringSetting(config, HOSTS_FILE, file);
     if (hostsFile === undefined) return { file, cluster, unknownHosts: [], notes };

@@ -11,6 +11,7 @@ import { allOps, opEntryId } from "../core/ipvs/ipvs-diff";
 import { mergeThresholds, parseListThresholds, parseSave } from "../core/ipvs/ipvs-parse";
 import { parseListingWithProc } from "../core/ipvs/ipvs-proc";
 import { parseRates, parseStats, type EntryRates, type EntryStats } from "../core/ipvs/ipvs-stats";
+import { destId, type Ruleset } from "../core/ipvs/ipvs-model";
 import { planAgainst, type TableManager } from "../providers/ipvs-table-logic";
 import { tableOrder } from "./preview-report";
 
@@ -19,13 +20,14 @@ export const STATUS_SPLIT = "--- pulumi-lvs status ---";
 
 /**
  * The one exec per host: the table (as the provider reads it: listing with thresholds,
- * /proc/net/ip_vs, and -S for tunnels), counters and rates, the host's addresses, and
+ * /proc/net/ip_vs, and -S only for tunnels), counters and rates, the host's addresses, and
  * keepalived's service state and last VRRP transition (empty where keepalived is absent).
  */
 export const STATUS_SCRIPT = [
     "ipvsadm -L -n --thresholds",
     "cat /proc/net/ip_vs",
-    "ipvsadm -S -n",
+    // -S lists the whole table again, so only when the two above cannot say it all (a tunnel, see ipvs-proc.ts).
+    "if [ ! -r /proc/net/ip_vs ] || grep -q ' Tunnel ' /proc/net/ip_vs; then ipvsadm -S -n; fi",
     "ipvsadm -L -n --stats --exact",
     "ipvsadm -L -n --rate --exact",
     "ip -o addr show",
@@ -87,8 +89,8 @@ function sections(reading: string): string[] {
 }
 
 /** The VIPs (service addresses) the host has among its addresses (`ip -o addr show`). */
-function heldAddresses(addresses: string, table: TableInState): string[] {
-    const vips = new Set(fromEntries(table.entries).services.flatMap((s) => (s.key.kind === "addr" ? [s.key.address] : [])));
+function heldAddresses(addresses: string, table: Ruleset): string[] {
+    const vips = new Set(table.services.flatMap((s) => (s.key.kind === "addr" ? [s.key.address] : [])));
     const held = new Set<string>();
     for (const line of addresses.split("\n")) {
         const m = /\sinet6?\s+([0-9a-fA-F.:]+)\//.exec(line);
@@ -100,7 +102,11 @@ function heldAddresses(addresses: string, table: TableInState): string[] {
 /** One host's rows and node state from its reading (STATUS_SCRIPT's output). */
 export function hostStatus(table: TableInState, reading: string): HostStatus {
     const [listing, proc, save, statsText, rateText, addresses, keepalived, vrrpLine] = sections(reading);
-    const live = parseListingWithProc(listing, proc) ?? mergeThresholds(parseSave(save), parseListThresholds(listing));
+    const fromProc = parseListingWithProc(listing, proc);
+    if (!fromProc && save.trim() === "" && listing.split("\n").some((l) => l.trimStart().startsWith("->"))) {
+        throw new Error("the host's /proc/net/ip_vs did not match its listing, and no ipvsadm -S came with it");
+    }
+    const live = fromProc ?? mergeThresholds(parseSave(save), parseListThresholds(listing));
     const recorded = fromEntries(table.entries);
     // The same decision as the preview's drift probe: spelling and key order never count.
     const drifted = new Set(allOps(planAgainst(live, { owned: recorded, desired: recorded, localAddresses: table.localAddresses })).map(opEntryId));
@@ -108,6 +114,7 @@ export function hostStatus(table: TableInState, reading: string): HostStatus {
     const stats = parseStats(statsText);
     const rates = parseRates(rateText);
     const connections = parseListThresholds(listing);
+    const weights = new Map(live.services.flatMap((svc) => svc.dests.map((d) => [destId(svc.key, d.key), d.settings.weight] as const)));
     const rows: StatusRow[] = [];
     for (const entry of tableOrder(table.entries, liveView)) {
         const inLive = entry in liveView;
@@ -119,8 +126,7 @@ export function hostStatus(table: TableInState, reading: string): HostStatus {
         if (inLive) row.live = liveView[entry];
         if (inStack) row.stack = table.entries[entry];
         if (inLive && entry.startsWith("-a ")) {
-            const weight = /(?:^|\s)-w (\d+)/.exec(liveView[entry])?.[1];
-            if (weight !== undefined) row.weight = Number(weight);
+            row.weight = weights.get(id);
             const c = connections.get(id);
             if (c) Object.assign(row, { activeConnections: c.active, inactiveConnections: c.inactive });
         }
@@ -133,7 +139,7 @@ export function hostStatus(table: TableInState, reading: string): HostStatus {
     const status: HostStatus = { host: table.host, manager: table.manager, rows };
     if (table.manager === "keepalived") {
         const state = /Entering ([A-Z]+) STATE/.exec(vrrpLine)?.[1];
-        status.node = { keepalived: keepalived.trim() || "unknown", ...(state ? { vrrp: state } : {}), holdsVips: heldAddresses(addresses, table) };
+        status.node = { keepalived: keepalived.trim() || "unknown", ...(state ? { vrrp: state } : {}), holdsVips: heldAddresses(addresses, recorded) };
     }
     return status;
 }

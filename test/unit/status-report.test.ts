@@ -71,6 +71,10 @@ describe("hostStatus", () => {
 
     it("refuses a reading that lacks sections, rather than showing an empty table", () => {
         expect(() => hostStatus(TABLE, "IP Virtual Server version 1.2.1\n")).toThrow(/sections/);
+        // /proc unreadable for the listing and no -S read (the script reads -S only for tunnels): no guessing.
+        const noSave = reading().split(`${STATUS_SPLIT}\n`);
+        noSave[2] = "";
+        expect(() => hostStatus(TABLE, noSave.join(`${STATUS_SPLIT}\n`))).toThrow(/no ipvsadm -S came with it/);
     });
 });
 

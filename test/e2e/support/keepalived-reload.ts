@@ -8,7 +8,7 @@
  */
 import { onHostOk, type LabHostName } from "../../lab/lab";
 import { VIP } from "./lab-stack";
-import { labHaPair } from "./keepalived-lab";
+import { labHaPair, sleep } from "./keepalived-lab";
 
 export interface ReloadSeen {
     /** Seconds from keepalived's "Reloading ..." to its "Reload complete"; undefined if either is missing. */
@@ -49,7 +49,7 @@ export async function untilReloaded(host: LabHostName, cursor: string, timeoutMs
     for (;;) {
         const seen = await reloadSince(host, cursor);
         if (seen.seconds !== undefined || Date.now() - started > timeoutMs) return seen;
-        await new Promise((r) => setTimeout(r, 1_000));
+        await sleep(1_000);
     }
 }
 
