@@ -7,17 +7,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { directorSettingsSchema, type DirectorSettings } from "./schema/director";
 import { parseOrThrow } from "./schema/parse";
-import { directorModel, type DirectorModel } from "./core/host/cluster-model";
+import { directorModel, type DirectorModel, type GroupView } from "./core/host/cluster-model";
 import { directorSteps, OWNED_RULES_FILE } from "./core/host/render-director";
 import { toEntries } from "./core/ipvs/ipvs-entries";
 import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 import { checksOnlySteps } from "./core/keepalived/checks-only";
 import { IpvsTable } from "./providers/ipvs-table";
 import { sshTarget } from "./parts/connection";
+import { keepalivedSettle } from "./core/keepalived/render-keepalived-steps";
 import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
-import { chain, stepCommand } from "./parts/host-steps";
+import { chain, stepCommand, stepLookup } from "./parts/host-steps";
 import { keepalivedTable } from "./parts/keepalived-table";
-import type { VipGroup } from "./vip-group";
+import { renderWhenKnown } from "./parts/host-render";
+import { knownViews, type VipGroup } from "./vip-group";
 
 /** For use as a library: raw settings, validated here once. */
 export interface DirectorArgs {
@@ -64,23 +66,45 @@ export class Director extends pulumi.ComponentResource {
         const root = `Director ${name}`;
         const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(root, args);
         const realServers = args.realServers ?? [];
-        const groups = vipGroups.map((g) => g.view);
-        this.model = directorModel(host.name, host.spec.address, parsed.interface, parsed.aliasStart, groups);
+        const render = (address: string, groups: GroupView[]) => {
+            const model = directorModel(host.name, address, parsed.interface, parsed.aliasStart, groups);
+            const steps = directorSteps(model);
+            // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
+            const keepalived = parsed.healthChecks ? checksOnlySteps(root, model, groups, parsed.drain) : undefined;
+            const all = [steps.install, steps.sysctl, ...steps.vips, ...(steps.marks ? [steps.marks] : []), steps.boot, ...(keepalived ? [keepalived.install, keepalived.config, keepalived.enable] : [])];
+            return { model, steps, keepalived, all, entries: toEntries(model.ruleset), address };
+        };
+        // With Outputs among the args, the scripts and entries come from the same render once they are known.
+        const { shape, known } = renderWhenKnown(root, host, { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
+        this.model = shape.model;
+        const step = stepLookup(shape.all, known?.apply((k) => k.all));
+        const entries = known ? known.apply((k) => k.entries) : shape.entries;
 
-        const steps = directorSteps(this.model);
+        const { steps, keepalived } = shape;
         const prefix = `${name}-director`;
-        const [install, sysctl] = chain(prefix, host, [steps.install, steps.sysctl], { parent: this });
-        const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: [sysctl] }));
-        const marks = steps.marks ? [stepCommand(prefix, host, steps.marks, { parent: this, dependsOn: [install] })] : [];
-        // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
-        this.table = parsed.healthChecks
-            ? keepalivedTable(prefix, host, checksOnlySteps(root, this.model, groups, parsed.drain), this.model.ruleset, { parent: this, dependsOn: [sysctl, ...realServers] })
+        const [install, sysctl] = chain(prefix, host, [step(steps.install), step(steps.sysctl)], { parent: this });
+        const vips = steps.vips.map((s) => stepCommand(prefix, host, step(s), { parent: this, dependsOn: [sysctl] }));
+        const marks = steps.marks ? [stepCommand(prefix, host, step(steps.marks), { parent: this, dependsOn: [install] })] : [];
+        this.table = keepalived
+            ? keepalivedTable(
+                  prefix,
+                  host,
+                  { install: step(keepalived.install), config: step(keepalived.config), enable: step(keepalived.enable), entries, settle: keepalivedSettle(this.model.ruleset) },
+                  { parent: this, dependsOn: [sysctl, ...realServers] },
+              ).table
             : new IpvsTable(
                   `${prefix}-ipvs`,
-                  { host: host.name, connection: sshTarget(host), entries: toEntries(this.model.ruleset), drain: parsed.drain, rulesFile: OWNED_RULES_FILE, localAddresses: [host.spec.address] },
+                  {
+                      host: host.name,
+                      connection: sshTarget(host),
+                      entries,
+                      drain: parsed.drain,
+                      rulesFile: OWNED_RULES_FILE,
+                      localAddresses: known ? known.apply((k) => [k.address]) : [shape.address],
+                  },
                   { parent: this, dependsOn: [install, ...realServers] },
               );
-        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: [...vips, ...marks, this.table] });
+        stepCommand(prefix, host, step(steps.boot), { parent: this, dependsOn: [...vips, ...marks, this.table] });
         this.entries = this.table.entries;
         this.summary = tableSummary(this.model.ruleset);
         this.registerOutputs({ ...this.summary });

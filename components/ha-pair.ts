@@ -10,11 +10,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { haPairSchema, type HaPairSpec } from "./schema/ha-pair";
 import { parseOrThrow } from "./schema/parse";
 import { haPairNodes, type HaNode } from "./core/keepalived/render-ha-pair";
+import type { GroupView } from "./core/host/cluster-model";
+import type { HostStep } from "./core/host/host-step";
+import { toEntries } from "./core/ipvs/ipvs-entries";
+import { keepalivedSettle } from "./core/keepalived/render-keepalived-steps";
 import type { IpvsTable } from "./providers/ipvs-table";
-import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
-import { chain, stepCommand } from "./parts/host-steps";
+import { hostAccess, knownSpec, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
+import { chain, stepCommand, stepLookup } from "./parts/host-steps";
 import { keepalivedTable } from "./parts/keepalived-table";
-import type { VipGroup } from "./vip-group";
+import { sameShape, whenKnown } from "./parts/deferred";
+import type { HostSpec } from "./schema/host";
+import { knownViews, type VipGroup } from "./vip-group";
 import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 import { slowReloadWarning } from "./core/keepalived/reload-estimate";
 
@@ -24,7 +30,7 @@ export interface HaNodeArgs {
     priority: number;
     /** VRRP and VIP interface. Default ens33. */
     interface?: string;
-    /** Planned maintenance: the node hands the VIPs to its peer within about a second, by VRRP, and takes them back after preemptDelay once this is off. Default false. */
+    /** Planned maintenance: the node hands the VIPs to its peer within about a second, by VRRP; once this is off, the peer hands them back the same way (with preemptDelay; without it the node preempts at once). Default false. */
     maintenance?: boolean;
 }
 
@@ -78,28 +84,68 @@ export class HaPair extends pulumi.ComponentResource {
 
     constructor(name: string, args: HaPairArgs | ParsedHaPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:HaPair", name, {}, opts);
+        const root = `HaPair ${name}`;
         const { parsed, hosts, vipGroups } = "parsed" in args ? args : parseArgs(name, args);
-        const withAddress = (i: 0 | 1) => ({ ...parsed.nodes[i], address: hosts[i].spec.address });
-        this.nodes = haPairNodes({ ...parsed, nodes: [withAddress(0), withAddress(1)] }, vipGroups.map((g) => g.view));
+        const render = (addresses: readonly [string, string], groups: GroupView[]) => {
+            const withAddress = (i: 0 | 1) => ({ ...parsed.nodes[i], address: addresses[i] });
+            const nodes = haPairNodes({ ...parsed, nodes: [withAddress(0), withAddress(1)] }, groups);
+            return nodes.map((node) => ({ node, all: nodeSteps(node), entries: toEntries(node.model.ruleset) }));
+        };
+        const shape = render([hosts[0].spec.address, hosts[1].spec.address], vipGroups.map((g) => g.view));
+        this.nodes = [shape[0].node, shape[1].node];
         // Both nodes carry the same services; a preview shows this before any reload is tried.
         const slowReload = slowReloadWarning(`HaPair ${parsed.name}`, parsed.advertInt, this.nodes[0].model.ruleset);
         if (slowReload) void pulumi.log.warn(slowReload, this);
 
+        // With Outputs among the args, the scripts and entries come from the same render once they are known.
+        const views = knownViews(vipGroups);
+        const known =
+            hosts.some((h) => h.known) || views
+                ? whenKnown([knownSpec(hosts[0]), knownSpec(hosts[1]), views ?? vipGroups.map((g) => g.view)], (plain) => {
+                      const [a, b, groups] = plain as [HostSpec, HostSpec, GroupView[]];
+                      [a, b].forEach((spec, i) => refuseOwnAddress({ ...hosts[i], spec }, groups, `${root}.nodes[${i}]`));
+                      const real = render([a.address, b.address], groups);
+                      real.forEach((r, i) => sameShape(`${root}.nodes[${i}]`, shape[i].all.map((st) => st.key), r.all.map((st) => st.key)));
+                      return real.map(({ all, entries }) => ({ all, entries }));
+                  })
+                : undefined;
+
         const tables: Record<string, IpvsTable> = {};
+        const configs: pulumi.CustomResource[] = [];
+        const lookups = shape.map((sh, i) => stepLookup(sh.all, known?.apply((k) => k[i].all)));
         this.nodes.forEach((node, i) => {
+            const step = lookups[i];
             const prefix = `${name}-${node.host}`;
-            const [install, sysctl] = chain(prefix, hosts[i], [node.steps.install, node.steps.sysctl], { parent: this });
+            const [install, sysctl] = chain(prefix, hosts[i], [step(node.steps.install), step(node.steps.sysctl)], { parent: this });
             if (node.steps.marks) {
-                const marks = stepCommand(prefix, hosts[i], node.steps.marks, { parent: this, dependsOn: [install] });
-                if (node.steps.boot) stepCommand(prefix, hosts[i], node.steps.boot, { parent: this, dependsOn: [marks] });
+                const marks = stepCommand(prefix, hosts[i], step(node.steps.marks), { parent: this, dependsOn: [install] });
+                if (node.steps.boot) stepCommand(prefix, hosts[i], step(node.steps.boot), { parent: this, dependsOn: [marks] });
             }
-            tables[node.host] = keepalivedTable(prefix, hosts[i], node.steps.keepalived, node.model.ruleset, { parent: this, dependsOn: [sysctl, ...(args.realServers ?? [])], secretConfig: parsed.authentication !== undefined });
+            const k = node.steps.keepalived;
+            const keepalived = keepalivedTable(
+                prefix,
+                hosts[i],
+                { install: step(k.install), config: step(k.config), enable: step(k.enable), entries: known ? known.apply((n) => n[i].entries) : shape[i].entries, settle: keepalivedSettle(node.model.ruleset) },
+                { parent: this, dependsOn: [sysctl, ...(args.realServers ?? [])], secretConfig: parsed.authentication !== undefined },
+            );
+            tables[node.host] = keepalived.table;
+            configs.push(keepalived.config);
+        });
+        // A node leaving maintenance is back as backup once its keepalived step is done; only then may its peer hand the VIPs back.
+        this.nodes.forEach((node, i) => {
+            if (node.steps.handback) stepCommand(`${name}-${node.host}`, hosts[i], lookups[i](node.steps.handback), { parent: this, dependsOn: [configs[i], configs[1 - i]] });
         });
         this.tables = tables;
         this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.entries])));
         this.summary = { nodes: this.nodes.map((n) => n.host), ...tableSummary(this.nodes[0].model.ruleset) };
         this.registerOutputs({ ...this.summary });
     }
+}
+
+/** A node's host steps, all of them, in one list (their keys are unique on the host). */
+function nodeSteps(node: HaNode): HostStep[] {
+    const s = node.steps;
+    return [s.install, s.sysctl, s.marks, s.boot, s.keepalived.install, s.keepalived.config, s.keepalived.enable, s.handback].filter((x): x is HostStep => x !== undefined);
 }
 
 /**

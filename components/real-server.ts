@@ -9,12 +9,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { realServerSettingsSchema, type ArpMethod, type RealServerSettings } from "./schema/real-server";
 import { parseOrThrow } from "./schema/parse";
-import { realServerModel, type RealServerModel } from "./core/host/cluster-model";
+import { realServerModel, type GroupView, type RealServerModel } from "./core/host/cluster-model";
 import { realServerSteps } from "./core/host/render-real-server";
 import type { HostStep } from "./core/host/host-step";
 import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
-import { chain, stepCommand } from "./parts/host-steps";
-import type { VipGroup } from "./vip-group";
+import { chain, stepCommand, stepsWhenKnown } from "./parts/host-steps";
+import { renderWhenKnown } from "./parts/host-render";
+import { knownViews, type VipGroup } from "./vip-group";
 
 /** For use as a library: raw settings, validated here once. */
 export interface RealServerArgs {
@@ -49,17 +50,27 @@ export class RealServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: RealServerArgs | ParsedRealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:RealServer", name, {}, opts);
-        const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(`RealServer ${name}`, args);
+        const root = `RealServer ${name}`;
+        const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(root, args);
         const { interface: iface, aliasStart, natGateway, arpMethod } = parsed;
-        this.model = realServerModel({ host: host.name, address: host.spec.address, interface: iface, aliasStart, natGateway, arpMethod }, vipGroups.map((g) => g.view));
+        const render = (address: string, groups: GroupView[]) => {
+            const model = realServerModel({ host: host.name, address, interface: iface, aliasStart, natGateway, arpMethod }, groups);
+            const s = realServerSteps(model);
+            // The order they run in: the host made ready, then its VIPs, then the boot unit.
+            const ready = [s.install, s.tunnel, s.sysctl, s.arptables, s.gateway].filter((x): x is HostStep => x !== undefined);
+            return { model, ready, all: [...ready, ...s.vips, s.boot] };
+        };
+        // With Outputs among the args, the scripts come from the same render once they are known.
+        const { shape, known } = renderWhenKnown(root, host, { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
+        this.model = shape.model;
+        const steps = stepsWhenKnown(shape.all, known?.apply((k) => k.all));
+        const readyCount = shape.ready.length;
 
-        const steps = realServerSteps(this.model);
         const prefix = `${name}-realserver`;
-        const ordered: HostStep[] = [steps.install, steps.tunnel, steps.sysctl, steps.arptables, steps.gateway].filter((s): s is HostStep => s !== undefined);
-        const base = chain(prefix, host, ordered, { parent: this });
-        const vips = steps.vips.map((s) => stepCommand(prefix, host, s, { parent: this, dependsOn: base.slice(-1) }));
+        const base = chain(prefix, host, steps.slice(0, readyCount), { parent: this });
+        const vips = steps.slice(readyCount, -1).map((st) => stepCommand(prefix, host, st, { parent: this, dependsOn: base.slice(-1) }));
         this.ready = [...base, ...vips];
-        stepCommand(prefix, host, steps.boot, { parent: this, dependsOn: this.ready });
+        stepCommand(prefix, host, steps[steps.length - 1], { parent: this, dependsOn: this.ready });
         this.registerOutputs({ vips: this.model.vips.map((v) => v.address), roles: this.model.roles });
     }
 }

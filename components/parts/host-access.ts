@@ -3,11 +3,12 @@
  * the step runner. The cluster builder makes one from the parsed cluster; a component used
  * directly as a library validates the raw spec it is given, once (hostAccess).
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../base/errors";
 import { hostSchema, type HostSpec } from "../schema/host";
 import { parseOrThrow } from "../schema/parse";
 import type { GroupView } from "../core/host/cluster-model";
+import { HOST_FIELDS, holdsOutputs, whenKnown, withStandIns } from "./deferred";
 
 /**
  * How host steps run: "ssh2" (the default) through our RemoteStep provider, or
@@ -25,20 +26,36 @@ export function isStepRunner(value: string): value is StepRunner {
 /** A validated host plus the SSH private key (a Pulumi secret; it never appears in plaintext in state). */
 export interface HostAccess {
     name: string;
+    /** The validated spec; with stand-ins for the values that were Outputs (see `known`), good for the shape only. */
     spec: HostSpec;
+    /** Present when some of the spec came as pulumi.Outputs: the real spec, validated once they are known (deferred.ts). */
+    known?: pulumi.Output<HostSpec>;
     privateKey: pulumi.Input<string>;
     /** Default "ssh2" (DEFAULT_STEP_RUNNER). */
     runner?: StepRunner;
 }
 
-/** A host as a component used directly takes it: the spec is raw and validated by hostAccess. */
-export interface HostInput extends Omit<HostAccess, "spec"> {
+/**
+ * A host as a component used directly takes it: the spec is raw and validated by hostAccess.
+ * Its address and SSH settings (host, port, user, hostKey, also the bastion's) may be
+ * pulumi.Inputs, e.g. the address of a VM created by the same program.
+ */
+export interface HostInput extends Omit<HostAccess, "spec" | "known"> {
     spec: unknown;
 }
 
-/** Validates a raw host spec; errors are named `${root}.host...`. */
+/** Validates a raw host spec, now or, for the values that are Outputs, once they are known; errors are named `${root}.host...`. */
 export function hostAccess(h: HostInput, root: string): HostAccess {
-    return { name: h.name, spec: parseOrThrow(hostSchema, h.spec, `${root}.host`), privateKey: h.privateKey, runner: h.runner };
+    const at = `${root}.host`;
+    const access = { name: h.name, privateKey: h.privateKey, runner: h.runner };
+    if (!holdsOutputs(h.spec)) return { ...access, spec: parseOrThrow(hostSchema, h.spec, at) };
+    const spec = parseOrThrow(hostSchema, withStandIns(h.spec, at, HOST_FIELDS, () => h.name), at);
+    return { ...access, spec, known: whenKnown(h.spec, (plain) => parseOrThrow(hostSchema, plain, at)) };
+}
+
+/** The host's real spec: known now, or later when some of it was an Output. */
+export function knownSpec(h: HostAccess): pulumi.Output<HostSpec> {
+    return h.known ?? pulumi.output(h.spec);
 }
 
 /**

@@ -22,8 +22,15 @@ export interface StepOptions {
  * One resource per step. `update` repeats the idempotent create, so a changed script is
  * applied in place instead of replaced (replacement would run delete and drop the VIP).
  */
-export function stepCommand(prefix: string, host: HostAccess, step: HostStep, opts: StepOptions): pulumi.CustomResource {
-    const wrap = (s: string): pulumi.Input<string> => (opts.secret ? pulumi.secret(s) : s);
+/** A host step whose scripts may be known only later (deferred.ts): its key is known now. */
+export interface StepInput {
+    key: string;
+    create: pulumi.Input<string>;
+    delete: pulumi.Input<string>;
+}
+
+export function stepCommand(prefix: string, host: HostAccess, step: StepInput, opts: StepOptions): pulumi.CustomResource {
+    const wrap = (s: pulumi.Input<string>): pulumi.Input<string> => (opts.secret ? pulumi.secret(s) : s);
     const name = `${prefix}-${step.key}`;
     const resourceOpts = { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true };
     if ((host.runner ?? DEFAULT_STEP_RUNNER) === "pulumi-command") {
@@ -33,13 +40,14 @@ export function stepCommand(prefix: string, host: HostAccess, step: HostStep, op
         // and each command names its part. A changed script changes only stdin, which
         // remote.Command applies with update, in place (it replaces only on `triggers`).
         const commands = { create: RUN_CREATE_PART, update: RUN_CREATE_PART, delete: RUN_DELETE_PART };
-        return new command.remote.Command(name, { connection: remoteConnection(host), ...commands, stdin: wrap(stepOnStdin(step)), logging: "stdoutAndStderr" }, resourceOpts);
+        const stdin = typeof step.create === "string" && typeof step.delete === "string" ? stepOnStdin({ key: step.key, create: step.create, delete: step.delete }) : pulumi.all([step.create, step.delete]).apply(([create, del]) => stepOnStdin({ key: step.key, create, delete: del }));
+        return new command.remote.Command(name, { connection: remoteConnection(host), ...commands, stdin: wrap(stdin), logging: "stdoutAndStderr" }, resourceOpts);
     }
     return new RemoteStep(name, { connection: sshTarget(host), create: wrap(step.create), update: wrap(step.create), delete: step.delete }, resourceOpts);
 }
 
 /** Steps that must run in order (e.g. ARP sysctls before VIPs). */
-export function chain(prefix: string, host: HostAccess, steps: HostStep[], opts: StepOptions): pulumi.CustomResource[] {
+export function chain(prefix: string, host: HostAccess, steps: StepInput[], opts: StepOptions): pulumi.CustomResource[] {
     const out: pulumi.CustomResource[] = [];
     let deps = opts.dependsOn ?? [];
     for (const step of steps) {
@@ -48,4 +56,21 @@ export function chain(prefix: string, host: HostAccess, steps: HostStep[], opts:
         deps = [cmd];
     }
     return out;
+}
+
+/**
+ * The steps of `shape` (rendered with stand-ins), each carrying its scripts from `known` (the
+ * same render once the Outputs are known, checked to have the same keys), or `shape` itself
+ * when nothing was deferred.
+ */
+export function stepsWhenKnown(shape: readonly HostStep[], known: pulumi.Output<readonly HostStep[]> | undefined): StepInput[] {
+    if (!known) return [...shape];
+    const part = (key: string, which: "create" | "delete") => known.apply((steps) => steps.find((s) => s.key === key)?.[which] ?? "");
+    return shape.map((s) => ({ key: s.key, create: part(s.key, "create"), delete: part(s.key, "delete") }));
+}
+
+/** stepsWhenKnown as a lookup: the StepInput for a step of the shape render. */
+export function stepLookup(shape: readonly HostStep[], known: pulumi.Output<readonly HostStep[]> | undefined): (step: HostStep) => StepInput {
+    const byKey = new Map(stepsWhenKnown(shape, known).map((s) => [s.key, s]));
+    return (step) => byKey.get(step.key) ?? step;
 }

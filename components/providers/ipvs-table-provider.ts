@@ -10,7 +10,7 @@ import { parsedEntriesCache } from "./parsed-entries";
 import { allOps, opEntryId } from "../core/ipvs/ipvs-diff";
 import { applyTable, isEmptyPlan, ownedView, planAgainst, readLive, type DrainSettings, type TableManager } from "./ipvs-table-logic";
 import { emitNotice } from "./notices";
-import { sameData, storedCode } from "./same-data";
+import { holdsUnknowns, sameData, storedCode } from "./same-data";
 import { withHost, type OpenHost, type SshTarget } from "./transport";
 import { poolKey } from "./ssh-pool";
 import type { Ruleset } from "../core/ipvs/ipvs-model";
@@ -114,6 +114,8 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
 
     return {
         async check(olds: Partial<TableProps>, news: TableProps) {
+            // Inputs not known yet (an address from a resource still to be created) are checked at the update, when they are.
+            if (holdsUnknowns(news.entries) || holdsUnknowns(news.connection)) return { inputs: news };
             try {
                 parse(news.entries);
                 // Only for a table in state and written by ipvsadm: a preview reads no host for a new
@@ -131,6 +133,7 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
          * drifted. keepalived writes its own table, so there the config alone decides.
          */
         async diff(_id: string, olds: TableOuts, news: TableProps) {
+            if (holdsUnknowns(news)) return { changes: true };
             const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
             const recorded = parse(olds.entries);
             // Both maps hold canonical ids and settings (toEntries wrote them), so equal maps are

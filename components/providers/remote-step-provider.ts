@@ -3,7 +3,7 @@
  * A changed connection is an in-place update that runs nothing: only changed scripts run.
  */
 import { runScript } from "./remote-step-logic";
-import { sameData, storedCode } from "./same-data";
+import { holdsUnknowns, sameData, storedCode } from "./same-data";
 import { describeTarget, withHost, type OpenHost, type SshTarget } from "./transport";
 
 export interface StepProps {
@@ -29,6 +29,8 @@ export function remoteStepProvider(open: OpenHost) {
             return { inputs: news };
         },
         async diff(_id: string, olds: StepOuts, news: StepProps) {
+            // A script or connection not known yet (a preview): it will change if its value does; say so.
+            if (holdsUnknowns(news)) return { changes: true };
             const recorded = olds.delete !== news.delete || !sameData(olds.connection, news.connection) || storedCode(olds) !== storedCode(news);
             return { changes: scriptsChanged(olds, news) || recorded };
         },

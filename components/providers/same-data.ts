@@ -16,3 +16,18 @@ export function sameData(a: unknown, b: unknown): boolean {
 export function storedCode(props: object): unknown {
     return (props as Record<string, unknown>).__provider;
 }
+
+/**
+ * How the engine hands a provider a value that is not known yet (a preview, where an input
+ * comes from a resource still to be created): @pulumi/pulumi's runtime.unknownValue, repeated
+ * here because the provider process loads this code without the SDK.
+ */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True when an unknown value is anywhere in `value`. */
+export function holdsUnknowns(value: unknown): boolean {
+    if (value === UNKNOWN_VALUE) return true;
+    if (Array.isArray(value)) return value.some(holdsUnknowns);
+    if (value !== null && typeof value === "object") return Object.values(value).some(holdsUnknowns);
+    return false;
+}

@@ -192,3 +192,24 @@ export type RealServerRefSpec = z.infer<typeof realServerRefSchema>;
 export function persistenceNetmaskFits(netmask: string | number, vip: string): boolean {
     return familyOf(vip) === "inet6" ? typeof netmask === "number" : typeof netmask === "string";
 }
+
+/**
+ * A VipGroup used as a library: the addresses of the hosts its pools name by `host:`. Other
+ * keys are let through (a cluster's whole host specs, with their ssh settings, serve as a book).
+ */
+export const addressBookSchema = z.record(objectName, z.object({ address: ipAddress }));
+
+/**
+ * Pool members named by `host:` that the group's address book lacks, as issue lines under
+ * `root` (parseCluster checks the same against the cluster's hosts).
+ */
+export function unknownHostIssues(spec: VipGroupSpec, book: Readonly<Record<string, unknown>>, root: string): string[] {
+    const known = Object.keys(book);
+    return spec.services.flatMap((svc, i) =>
+        svc.realServers.flatMap((rs, j) =>
+            rs.host !== undefined && !Object.hasOwn(book, rs.host)
+                ? [`${root}.services[${i}].realServers[${j}].host: names host "${printable(rs.host)}", which is not in hosts (${known.join(", ") || "none given"}). Fix: add it to the VipGroup's hosts with its address, or give its address instead.`]
+                : [],
+        ),
+    );
+}

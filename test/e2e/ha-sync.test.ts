@@ -171,12 +171,13 @@ describe.sequential("connections across failover and failback (HaPair with conne
         expectSurvival(s);
     });
 
-    it("5. planned switchover: director1 marked for maintenance by `pulumi up` hands the VIP to director2 by VRRP within about a second; undone, it takes it back after preemptDelay; no request fails, every connection lives on", async () => {
+    it("5. planned switchover: director1 marked for maintenance by `pulumi up` hands the VIP to director2 by VRRP within about a second; undone, director2 hands it back the same way; no request fails, every connection lives on", async () => {
         const held = (d: LabHostName) => watch(d, `ip -4 addr show dev ens33 | grep -c 'inet ${VIP}/' || true`);
         const flag = watch("director1", `cat ${MAINTENANCE_FLAG} 2>/dev/null || echo none`);
+        const peerFlag = watch("director2", `cat ${MAINTENANCE_FLAG} 2>/dev/null || echo none`);
         const [vip1, vip2] = [held("director1"), held("director2")];
         try {
-            await Promise.all([flag.ready, vip1.ready, vip2.ready]);
+            await Promise.all([flag.ready, peerFlag.ready, vip1.ready, vip2.ready]);
             const marks: Record<string, number> = {};
             writeLabStack(STACK, cluster("director1"));
             const into = await across("director1 into maintenance (pulumi up)", 70_000, async () => {
@@ -206,13 +207,21 @@ describe.sequential("connections across failover and failback (HaPair with conne
                 await sleep(3_000);
             });
             const cleared = await flag.until((v) => v === "0", marks.backStarted, 1_000);
-            const returned = cleared === undefined ? undefined : await vip1.until((v) => v === "1", cleared, 1_000);
-            expect(returned).toBeDefined();
-            report("maintenance switch cleared on director1 -> director1 holds the VIP again (preemptDelay 10 s, then the master-down interval)", (returned! - cleared!) / 1000);
+            // director2's handback: its own switch on (a priority-0 advert) once director1 is back as backup, then off again.
+            const handedBack = cleared === undefined ? undefined : await peerFlag.until((v) => v === "1", cleared, 1_000);
+            const returned = handedBack === undefined ? undefined : await vip1.until((v) => v === "1", handedBack, 1_000);
+            expect(handedBack, "director2 never set its switch to hand the VIP back").toBeDefined();
+            expect(returned, "director1 never held the VIP again after the handback").toBeDefined();
+            report("maintenance switch cleared on director1 -> director1 holds the VIP again (the engine runs director2's handback after director1's step)", (returned! - cleared!) / 1000);
+            const handback = (returned! - handedBack!) / 1000;
+            report("handback: director2's switch written -> director1 holds the VIP (200 ms polls on each side)", handback);
+            // Skew time, (256 - 150) / 256 s here, plus up to 0.4 s of polls: not the 10 s preemptDelay and master-down interval.
+            expect(handback).toBeLessThanOrEqual(1.5);
+            expect(await peerFlag.until((v) => v === "0", handedBack!, 1_000), "director2's switch was left on").toBeDefined();
             expectSurvival(back);
             expect(back.summary.total.short.failed, JSON.stringify(back.summary.total.short.reasons)).toBe(0);
         } finally {
-            await Promise.all([flag.stop(), vip1.stop(), vip2.stop()]);
+            await Promise.all([flag.stop(), peerFlag.stop(), vip1.stop(), vip2.stop()]);
         }
     });
 });

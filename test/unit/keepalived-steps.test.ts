@@ -12,6 +12,7 @@ import * as path from "path";
 import { keepalivedSteps, type KeepalivedSteps } from "../../components/core/keepalived/render-keepalived-steps";
 import type { Ruleset } from "../../components/core/ipvs/ipvs-model";
 import { KEEPALIVED_MARKER } from "../../components/core/keepalived/render-keepalived";
+import { handbackStep } from "../../components/core/keepalived/render-handback";
 
 const RULESET: Ruleset = {
     services: [{ key: { kind: "addr", protocol: "tcp", address: "192.168.13.100", port: 80 }, settings: { scheduler: "rr", schedFlags: [], onePacket: false }, dests: [] }],
@@ -41,8 +42,11 @@ esac`,
   -R) cat >> "$ST/restore" ;;
 esac`,
     ip: `if [ "$2" = show ]; then [ -e "$ST/vip" ] && echo "    inet 192.168.13.100/32 scope global ens33:0"; exit 0; fi; rm -f "$ST/vip"`,
-    journalctl: "exit 0",
-    sleep: "exit 0",
+    // Prints $ST/journal, the lines a test says keepalived logged; with $ST/obeys-flag, keepalived enters fault while the switch is on.
+    journalctl: `[ ! -e "$ST/journal" ] || cat "$ST/journal"
+f="$ST/../var/lib/pulumi-lvs/keepalived.maintenance"; if [ -e "$ST/obeys-flag" ] && [ "$(cat "$f" 2>/dev/null)" = 1 ]; then echo "(web) Entering FAULT STATE"; fi`,
+    // Notes the maintenance switch at each pause, so a test sees what it read in between.
+    sleep: `f="$ST/../var/lib/pulumi-lvs/keepalived.maintenance"; [ ! -e "$f" ] || echo "$(cat "$f")" >> "$ST/flags"`,
 };
 
 let root: string;
@@ -50,6 +54,7 @@ let steps: KeepalivedSteps;
 const st = (name: string) => path.join(root, "state", name);
 const file = (p: string) => path.join(root, p);
 const log = () => fs.readFileSync(st("log"), "utf8").trim().split("\n").filter((l) => l !== "");
+const flag = () => fs.readFileSync(file("var/lib/pulumi-lvs/keepalived.maintenance"), "utf8");
 /** The calls that change something (state queries left out). */
 const actions = () => log().filter((l) => !/^(systemctl is-|ip addr show )/.test(l));
 
@@ -209,7 +214,6 @@ describe("drained removal (a reload deletes leaving real servers at once)", () =
 });
 
 describe("maintenance switch", () => {
-    const flag = () => fs.readFileSync(file("var/lib/pulumi-lvs/keepalived.maintenance"), "utf8");
     const node = (maintenance?: boolean) => keepalivedSteps({ conf: conf(1), vips: [VIP], ruleset: RULESET, drain: DRAIN, maintenance });
 
     it("writes the node's switch before keepalived starts, and flips it on an unchanged config without a reload", () => {
@@ -219,8 +223,27 @@ describe("maintenance switch", () => {
         expect(run(node(true).config.create).code).toBe(0);
         expect(flag()).toBe("1\n");
         expect(actions()).not.toContain("systemctl reload keepalived");
+        fs.writeFileSync(st("journal"), "(web) Entering BACKUP STATE\n");
         expect(run(node(false).config.create).code).toBe(0);
         expect(flag()).toBe("0\n");
+    });
+
+    it("cleared while keepalived runs, waits until keepalived has left the fault state, so the peer's handback finds this node ready", () => {
+        run(node(true).config.create);
+        fs.writeFileSync(st("journal"), "(web) Entering FAULT STATE\n");
+        const stuck = run(node(false).config.create);
+        expect(stuck.code).toBe(1);
+        expect(stuck.stderr).toContain("keepalived did not leave the fault state within 10 s of the maintenance switch being cleared");
+        expect(flag()).toBe("0\n");
+
+        run(node(true).config.create);
+        fs.writeFileSync(st("journal"), "(web) Entering FAULT STATE\n(web) Entering BACKUP STATE\n");
+        fs.writeFileSync(st("log"), "");
+        expect(run(node(false).config.create).code).toBe(0);
+        expect(flag()).toBe("0\n");
+        // Already off: nothing to wait for, even with no state change in the journal.
+        fs.rmSync(st("journal"));
+        expect(run(node(false).config.create).code).toBe(0);
     });
 
     it("has no switch in checks-only mode (no VRRP), and destroy removes it", () => {
@@ -229,6 +252,68 @@ describe("maintenance switch", () => {
         run(node(true).config.create);
         run(steps.config.delete);
         expect(fs.existsSync(file("var/lib/pulumi-lvs/keepalived.maintenance"))).toBe(false);
+    });
+});
+
+describe("handback after maintenance", () => {
+    const PAIR = { nopreempt: false, preemptDelay: 10 };
+    const step = (peerMaintenance: boolean) => handbackStep(PAIR, { self: { host: "director2", priority: 100 }, peer: { host: "director1", priority: 150, maintenance: peerMaintenance } })!;
+    const flags = () => (fs.existsSync(st("flags")) ? fs.readFileSync(st("flags"), "utf8").trim().split("\n") : []);
+    const master = () => {
+        fs.writeFileSync(st("active"), "");
+        fs.mkdirSync(file("var/lib/pulumi-lvs"), { recursive: true });
+        fs.writeFileSync(file("var/lib/pulumi-lvs/keepalived.maintenance"), "0\n");
+        fs.writeFileSync(st("journal"), "(web) Entering BACKUP STATE\n(web) Entering MASTER STATE\n");
+    };
+
+    it("exists only where VRRP would not hand the VIPs back by itself soon: the lower-priority node, with preemptDelay and without nopreempt", () => {
+        const nodes = { self: { host: "director2", priority: 100 }, peer: { host: "director1", priority: 150, maintenance: false } };
+        expect(handbackStep(PAIR, nodes)?.key).toBe("keepalived-handback");
+        expect(handbackStep({ nopreempt: false }, nodes)).toBeUndefined();
+        expect(handbackStep({ nopreempt: true, preemptDelay: 10 }, nodes)).toBeUndefined();
+        expect(handbackStep(PAIR, { self: { host: "director1", priority: 150 }, peer: { host: "director2", priority: 100, maintenance: false } })).toBeUndefined();
+    });
+
+    it("changes only with the peer's maintenance switch, so it runs when the peer comes back and at no other change", () => {
+        expect(step(false).create).not.toBe(step(true).create);
+        expect(step(false).create).toBe(handbackStep({ nopreempt: false, preemptDelay: 30 }, { self: { host: "director2", priority: 90 }, peer: { host: "director1", priority: 200, maintenance: false } })!.create);
+    });
+
+    it("on the master, sets its own switch (fault: a priority-0 advert), waits for the fault state, then clears it", () => {
+        master();
+        fs.writeFileSync(st("obeys-flag"), "");
+        const r = run(step(false).create);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("handed the VIPs back to director1");
+        // The pause between the two writes saw the switch on; it is off at the end.
+        expect(flags()).toEqual(["1"]);
+        expect(flag()).toBe("0\n");
+        expect(run(step(false).delete).code).toBe(0);
+    });
+
+    it("clears its switch again even when keepalived never reports the fault state", () => {
+        master();
+        expect(run(step(false).create).code).toBe(0);
+        expect(flags().length).toBeGreaterThan(1);
+        expect(flag()).toBe("0\n");
+    });
+
+    it("does nothing when the peer is in maintenance, when this node is not master, or is in maintenance itself, or keepalived is down", () => {
+        master();
+        const quiet = (why: string, create = step(false).create) => {
+            const r = run(create);
+            expect(r.code).toBe(0);
+            expect(r.stdout).toContain(`nothing to hand back to director1: ${why}`);
+            expect(flags()).toEqual([]);
+        };
+        quiet("it is in maintenance", step(true).create);
+        fs.writeFileSync(file("var/lib/pulumi-lvs/keepalived.maintenance"), "1\n");
+        quiet("this node is in maintenance");
+        fs.writeFileSync(file("var/lib/pulumi-lvs/keepalived.maintenance"), "0\n");
+        fs.appendFileSync(st("journal"), "(web) Entering BACKUP STATE\n");
+        quiet("this node does not hold the VIPs");
+        fs.rmSync(st("active"));
+        quiet("keepalived is not running here");
     });
 });
 

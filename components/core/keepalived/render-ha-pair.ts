@@ -13,6 +13,7 @@ import { bootStep } from "../host/render-boot";
 import { LOAD_MARKS_AT_BOOT } from "../host/render-fwmark";
 import { renderKeepalived, type KeepalivedConfig, type VrrpInstance } from "./render-keepalived";
 import { keepalivedSteps, type KeepalivedSteps } from "./render-keepalived-steps";
+import { handbackStep } from "./render-handback";
 import { ConfigError } from "../../base/errors";
 import type { HaPairSpec } from "../../schema/ha-pair";
 import { familyLabel, familyOf } from "../../base/address";
@@ -44,7 +45,7 @@ export interface HaNode {
     keepalived: KeepalivedConfig;
     conf: string;
     /** install, sysctl and marks as a director has them, a boot unit for the marks; then the keepalived steps. */
-    steps: { install: HostStep; sysctl: HostStep; marks?: HostStep; boot?: HostStep; keepalived: KeepalivedSteps };
+    steps: { install: HostStep; sysctl: HostStep; marks?: HostStep; boot?: HostStep; keepalived: KeepalivedSteps; handback?: HostStep };
 }
 
 /** Both nodes of a pair, rendered. Throws ConfigError for combinations keepalived would refuse. */
@@ -89,6 +90,8 @@ function node(pair: HaPairInput, self: HaNodeInput, peer: HaNodeInput, groups: G
     const conf = renderKeepalived(keepalived);
     const director = directorSteps(model, pair.syncConnections ? SYNC_SYSCTLS : []);
     const steps: HaNode["steps"] = { install: director.install, sysctl: director.sysctl, keepalived: keepalivedSteps({ conf, vips: model.vips, ruleset: model.ruleset, drain: pair.drain, maintenance: self.maintenance }) };
+    const handback = handbackStep(pair, { self, peer });
+    if (handback) steps.handback = handback;
     if (director.marks) {
         steps.marks = director.marks;
         steps.boot = bootStep("director", [LOAD_MARKS_AT_BOOT], { holds: "fwmark marks" });

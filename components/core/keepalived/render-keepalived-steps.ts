@@ -94,7 +94,7 @@ function configStep(input: KeepalivedStepInput): HostStep {
         // keepalived owns the table now: the boot unit must not replay rules saved by an earlier ipvsadm owner.
         `rm -f ${OWNED_RULES_FILE}`,
         // Before keepalived reads its config: a node in maintenance never comes up as master.
-        ...(input.maintenance === undefined ? [] : [`printf '%s\\n' ${input.maintenance ? 1 : 0} > ${MAINTENANCE_FLAG}.tmp && mv ${MAINTENANCE_FLAG}.tmp ${MAINTENANCE_FLAG}`]),
+        ...(input.maintenance === undefined ? [] : writeMaintenanceFlag(input.maintenance)),
         writeFile(STAGED_MANIFEST, destManifest(input.ruleset), "0644"),
         // The manifest becomes the running one only with the config that has it.
         `if cmp -s ${STAGED_CONF} ${KEEPALIVED_CONF} && ${ACTIVE}; then rm -f ${STAGED_CONF}; mv ${STAGED_MANIFEST} ${DEST_MANIFEST}; exit 0; fi`,
@@ -125,6 +125,44 @@ function configStep(input: KeepalivedStepInput): HostStep {
         REMOVE_STATE_DIR_IF_EMPTY,
     ]);
     return { key: "keepalived", create, delete: del };
+}
+
+/** The journal lines of keepalived's VRRP state changes, since an epoch second if given. */
+export function vrrpStateLines(sinceVar?: string): string {
+    const since = sinceVar ? ` --since "@$${sinceVar}"` : "";
+    return `journalctl -u keepalived${since} -o cat --no-pager 2>/dev/null | grep -E 'Entering [A-Z]+ STATE' || true`;
+}
+
+/** Sets the maintenance flag to `value`, atomically. */
+export function setMaintenanceFlag(value: 0 | 1): string {
+    return `printf '%s\\n' ${value} > ${MAINTENANCE_FLAG}.tmp && mv ${MAINTENANCE_FLAG}.tmp ${MAINTENANCE_FLAG}`;
+}
+
+/** How long a node leaving maintenance may take to come back as backup before the step fails. */
+export const LEAVE_FAULT_TIMEOUT_SECONDS = 10;
+
+/**
+ * Writes the node's maintenance switch. Clearing it waits until a running keepalived has left
+ * the fault state (inotify tells it at once): the peer's handback step (render-handback.ts)
+ * follows this one, and must not step down before this node can take the VIPs.
+ */
+function writeMaintenanceFlag(on: boolean): string[] {
+    if (on) return [setMaintenanceFlag(1)];
+    const polls = LEAVE_FAULT_TIMEOUT_SECONDS * 5;
+    return [
+        `was=$(cat ${MAINTENANCE_FLAG} 2>/dev/null || echo none); flag_set_at=$(date +%s)`,
+        setMaintenanceFlag(0),
+        `if [ "$was" = 1 ] && ${ACTIVE}; then`,
+        "  n=0",
+        `  until { ${vrrpStateLines("flag_set_at")}; } | grep -Eq 'Entering (BACKUP|MASTER) STATE'; do`,
+        `    n=$((n + 1)); if [ "$n" -gt ${polls} ]; then`,
+        `      echo 'pulumi-lvs: keepalived did not leave the fault state within ${LEAVE_FAULT_TIMEOUT_SECONDS} s of the maintenance switch being cleared' >&2`,
+        "      journalctl -u keepalived -n 20 --no-pager >&2 || true; exit 1",
+        "    fi",
+        "    sleep 0.2",
+        "  done",
+        "fi",
+    ];
 }
 
 /**
