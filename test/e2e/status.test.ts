@@ -2,7 +2,8 @@
  * Issue 14, the status view, with the real engine on the lab: `npm run status` (the built
  * command, bin/components/cli/status.js) against live tables.
  * - A DR director: client requests show in the counters; a weight changed by hand shows as
- *   drifted with the stack's value, a service of someone else's as foreign.
+ *   drifted with the stack's value, a service of someone else's as foreign; --watch reads
+ *   again every second, and requests sent meanwhile show in a later reading.
  * - A HaPair: each node's VRRP state and VIPs; a real server whose web server stopped shows as
  *   missing on both nodes (keepalived's checks took it out); after keepalived stops on the
  *   master, the backup shows as the master holding the VIP.
@@ -13,6 +14,7 @@ import { engineEnv, freshStack, pulumi, pulumiOk, ROOT } from "./support/engine"
 import { VIP, drCluster, writeLabStack } from "./support/lab-stack";
 import { FAST_TCP_CHECK, RS_ADDRESS, holdsVip, labHaPair, sleep, webCommand } from "./support/keepalived-lab";
 import { runProcess } from "../support/process";
+import { spawn } from "child_process";
 import type { HostStatus, StatusRow } from "../../components/cli/status-report";
 
 const DR = "e2e-status-dr";
@@ -28,6 +30,15 @@ async function statusJson(stack: string): Promise<HostStatus[]> {
     const r = await status(stack, true);
     expect(r.code, r.stderr).toBe(0);
     return (JSON.parse(r.stdout) as { hosts: HostStatus[] }).hosts;
+}
+
+/** Polls `done` every 250 ms; fails naming `what` when `timeoutMs` passes. */
+async function whenTrue(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+        if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs / 1000} s`);
+        await sleep(250);
+    }
 }
 
 const row = (h: HostStatus, entry: string): StatusRow | undefined => h.rows.find((r) => r.entry === entry);
@@ -90,6 +101,26 @@ describe.sequential("npm run status on the lab", () => {
         expect(text.stdout).toMatch(/foreign\s+-t 10\.9\.9\.9:80/);
 
         await onHostOk("director1", "ipvsadm -D -t 10.9.9.9:80");
+
+        // --watch: a reading a second, each a new document in --json; traffic between readings shows in a later one.
+        const watcher = spawn("node", ["bin/components/cli/status.js", "--stack", DR, "--json", "--watch", "1"], { cwd: ROOT, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        watcher.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        const readings = () => out.split(/\n(?=\{\n {2}"stack")/).filter((doc) => doc.trim().endsWith("}")).map((doc) => JSON.parse(doc) as { at: string; hosts: HostStatus[] });
+        const connections = (r: { hosts: HostStatus[] }) => row(r.hosts[0], `-A -t ${VIP}:80`)?.stats?.connections ?? -1;
+        try {
+            await whenTrue(() => readings().length >= 1, 60_000, "a first --watch reading");
+            const first = readings()[0];
+            expect(first.hosts.map((h) => h.error)).toEqual([undefined]);
+            expect(row(first.hosts[0], FOREIGN)).toBeUndefined();
+            expect((await clientGetMany(VIP, 10)).filter((a) => a === "FAILED")).toEqual([]);
+            await whenTrue(() => readings().some((r) => connections(r) >= connections(first) + 10), 60_000, "a --watch reading with the 10 new connections");
+            const all = readings();
+            expect(new Set(all.map((r) => r.at)).size).toBe(all.length);
+            expect(watcher.exitCode).toBeNull();
+        } finally {
+            watcher.kill();
+        }
         await pulumiOk(["destroy", "--yes", "--skip-preview", "--stack", DR]);
     });
 
