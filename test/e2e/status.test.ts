@@ -6,10 +6,11 @@
  *   again every second, and requests sent meanwhile show in a later reading.
  * - A HaPair: each node's VRRP state and VIPs; a real server whose web server stopped shows as
  *   missing on both nodes (keepalived's checks took it out); after keepalived stops on the
- *   master, the backup shows as the master holding the VIP.
+ *   master, the backup shows as the master holding the VIP; with the master powered off, it is
+ *   reported as not read (and why), the backup still read, and the command exits 1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientGetMany, onHost, onHostOk, up } from "../lab/lab";
+import { clientGetMany, killHost, onHost, onHostOk, startHost, up } from "../lab/lab";
 import { engineEnv, freshStack, pulumi, pulumiOk, ROOT } from "./support/engine";
 import { VIP, drCluster, writeLabStack } from "./support/lab-stack";
 import { FAST_TCP_CHECK, RS_ADDRESS, holdsVip, labHaPair, sleep, webCommand } from "./support/keepalived-lab";
@@ -142,6 +143,23 @@ describe.sequential("npm run status on the lab", () => {
         hosts = await statusJson(HA);
         expect(byHost(hosts, "director1").node).toMatchObject({ keepalived: "inactive", holdsVips: [] });
         expect(byHost(hosts, "director2").node).toMatchObject({ keepalived: "active", vrrp: "MASTER", holdsVips: [VIP] });
+
+        // A director that cannot be reached: said so, by name and why, the other still read, and the exit code 1.
+        await killHost("director1");
+        try {
+            const r = await status(HA, true);
+            expect(r.code).toBe(1);
+            hosts = (JSON.parse(r.stdout) as { hosts: HostStatus[] }).hosts;
+            expect(byHost(hosts, "director1").error).toMatch(/unreachable|handshake|refused|timed out/i);
+            expect(byHost(hosts, "director1").rows).toEqual([]);
+            expect(byHost(hosts, "director2").error).toBeUndefined();
+            expect(byHost(hosts, "director2").node).toMatchObject({ vrrp: "MASTER", holdsVips: [VIP] });
+            const text = await status(HA, false);
+            expect(text.code).toBe(1);
+            expect(text.stdout).toMatch(/director1.*not read: /);
+        } finally {
+            await startHost("director1");
+        }
     });
 });
 
