@@ -66,18 +66,18 @@ export class Director extends pulumi.ComponentResource {
         const root = `Director ${name}`;
         const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(root, args);
         const realServers = args.realServers ?? [];
-        const render = (address: string, groups: GroupView[]) => {
+        const render = ([address]: string[], groups: GroupView[]) => {
             const model = directorModel(host.name, address, parsed.interface, parsed.aliasStart, groups);
             const steps = directorSteps(model);
             // With health checks keepalived owns the table; the Director keeps its VIPs (keepalived does not touch them).
             const keepalived = parsed.healthChecks ? checksOnlySteps(root, model, groups, parsed.drain) : undefined;
             const all = [steps.install, steps.sysctl, ...steps.vips, ...(steps.marks ? [steps.marks] : []), steps.boot, ...(keepalived ? [keepalived.install, keepalived.config, keepalived.enable] : [])];
-            return { model, steps, keepalived, all, entries: toEntries(model.ruleset), address };
+            return { model, steps, keepalived, hostSteps: [all], entries: toEntries(model.ruleset) };
         };
         // With Outputs among the args, the scripts and entries come from the same render once they are known.
-        const { shape, known } = renderWhenKnown(root, host, { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
+        const { shape, known } = renderWhenKnown([{ access: host, root }], { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
         this.model = shape.model;
-        const step = stepLookup(shape.all, known?.apply((k) => k.all));
+        const step = stepLookup(shape.hostSteps[0], known?.apply((k) => k.hostSteps[0]));
         const entries = known ? known.apply((k) => k.entries) : shape.entries;
 
         const { steps, keepalived } = shape;
@@ -100,7 +100,7 @@ export class Director extends pulumi.ComponentResource {
                       entries,
                       drain: parsed.drain,
                       rulesFile: OWNED_RULES_FILE,
-                      localAddresses: known ? known.apply((k) => [k.address]) : [shape.address],
+                      localAddresses: known ? known.apply((k) => [k.model.address]) : [this.model.address],
                   },
                   { parent: this, dependsOn: [install, ...realServers] },
               );

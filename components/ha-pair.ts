@@ -15,11 +15,10 @@ import type { HostStep } from "./core/host/host-step";
 import { toEntries } from "./core/ipvs/ipvs-entries";
 import { keepalivedSettle } from "./core/keepalived/render-keepalived-steps";
 import type { IpvsTable } from "./providers/ipvs-table";
-import { hostAccess, knownSpec, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
+import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
 import { chain, stepCommand, stepLookup } from "./parts/host-steps";
 import { keepalivedTable } from "./parts/keepalived-table";
-import { sameShape, whenKnown } from "./parts/deferred";
-import type { HostSpec } from "./schema/host";
+import { renderWhenKnown } from "./parts/host-render";
 import { knownViews, type VipGroup } from "./vip-group";
 import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 import { slowReloadWarning } from "./core/keepalived/reload-estimate";
@@ -86,33 +85,22 @@ export class HaPair extends pulumi.ComponentResource {
         super("lvs:index:HaPair", name, {}, opts);
         const root = `HaPair ${name}`;
         const { parsed, hosts, vipGroups } = "parsed" in args ? args : parseArgs(name, args);
-        const render = (addresses: readonly [string, string], groups: GroupView[]) => {
+        const render = (addresses: string[], groups: GroupView[]) => {
             const withAddress = (i: 0 | 1) => ({ ...parsed.nodes[i], address: addresses[i] });
             const nodes = haPairNodes({ ...parsed, nodes: [withAddress(0), withAddress(1)] }, groups);
-            return nodes.map((node) => ({ node, all: nodeSteps(node), entries: toEntries(node.model.ruleset) }));
+            return { nodes, hostSteps: nodes.map(nodeSteps), entries: nodes.map((n) => toEntries(n.model.ruleset)) };
         };
-        const shape = render([hosts[0].spec.address, hosts[1].spec.address], vipGroups.map((g) => g.view));
-        this.nodes = [shape[0].node, shape[1].node];
+        // With Outputs among the args, the scripts and entries come from the same render once they are known.
+        const nodeHosts = hosts.map((access, i) => ({ access, root: `${root}.nodes[${i}]` }));
+        const { shape, known } = renderWhenKnown(nodeHosts, { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
+        this.nodes = [shape.nodes[0], shape.nodes[1]];
         // Both nodes carry the same services; a preview shows this before any reload is tried.
         const slowReload = slowReloadWarning(`HaPair ${parsed.name}`, parsed.advertInt, this.nodes[0].model.ruleset);
         if (slowReload) void pulumi.log.warn(slowReload, this);
 
-        // With Outputs among the args, the scripts and entries come from the same render once they are known.
-        const views = knownViews(vipGroups);
-        const known =
-            hosts.some((h) => h.known) || views
-                ? whenKnown([knownSpec(hosts[0]), knownSpec(hosts[1]), views ?? vipGroups.map((g) => g.view)], (plain) => {
-                      const [a, b, groups] = plain as [HostSpec, HostSpec, GroupView[]];
-                      [a, b].forEach((spec, i) => refuseOwnAddress({ ...hosts[i], spec }, groups, `${root}.nodes[${i}]`));
-                      const real = render([a.address, b.address], groups);
-                      real.forEach((r, i) => sameShape(`${root}.nodes[${i}]`, shape[i].all.map((st) => st.key), r.all.map((st) => st.key)));
-                      return real.map(({ all, entries }) => ({ all, entries }));
-                  })
-                : undefined;
-
         const tables: Record<string, IpvsTable> = {};
         const configs: pulumi.CustomResource[] = [];
-        const lookups = shape.map((sh, i) => stepLookup(sh.all, known?.apply((k) => k[i].all)));
+        const lookups = shape.hostSteps.map((steps, i) => stepLookup(steps, known?.apply((k) => k.hostSteps[i])));
         this.nodes.forEach((node, i) => {
             const step = lookups[i];
             const prefix = `${name}-${node.host}`;
@@ -125,7 +113,7 @@ export class HaPair extends pulumi.ComponentResource {
             const keepalived = keepalivedTable(
                 prefix,
                 hosts[i],
-                { install: step(k.install), config: step(k.config), enable: step(k.enable), entries: known ? known.apply((n) => n[i].entries) : shape[i].entries, settle: keepalivedSettle(node.model.ruleset) },
+                { install: step(k.install), config: step(k.config), enable: step(k.enable), entries: known ? known.apply((k) => k.entries[i]) : shape.entries[i], settle: keepalivedSettle(node.model.ruleset) },
                 { parent: this, dependsOn: [sysctl, ...(args.realServers ?? [])], secretConfig: parsed.authentication !== undefined },
             );
             tables[node.host] = keepalived.table;

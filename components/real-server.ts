@@ -13,7 +13,7 @@ import { realServerModel, type GroupView, type RealServerModel } from "./core/ho
 import { realServerSteps } from "./core/host/render-real-server";
 import type { HostStep } from "./core/host/host-step";
 import { hostAccess, refuseOwnAddress, type HostAccess, type HostInput } from "./parts/host-access";
-import { chain, stepCommand, stepsWhenKnown } from "./parts/host-steps";
+import { chain, stepCommand, stepLookup } from "./parts/host-steps";
 import { renderWhenKnown } from "./parts/host-render";
 import { knownViews, type VipGroup } from "./vip-group";
 
@@ -53,24 +53,23 @@ export class RealServer extends pulumi.ComponentResource {
         const root = `RealServer ${name}`;
         const { parsed, host, vipGroups } = "parsed" in args ? args : parseArgs(root, args);
         const { interface: iface, aliasStart, natGateway, arpMethod } = parsed;
-        const render = (address: string, groups: GroupView[]) => {
+        const render = ([address]: string[], groups: GroupView[]) => {
             const model = realServerModel({ host: host.name, address, interface: iface, aliasStart, natGateway, arpMethod }, groups);
             const s = realServerSteps(model);
             // The order they run in: the host made ready, then its VIPs, then the boot unit.
             const ready = [s.install, s.tunnel, s.sysctl, s.arptables, s.gateway].filter((x): x is HostStep => x !== undefined);
-            return { model, ready, all: [...ready, ...s.vips, s.boot] };
+            return { model, ready, vips: s.vips, boot: s.boot, hostSteps: [[...ready, ...s.vips, s.boot]] };
         };
         // With Outputs among the args, the scripts come from the same render once they are known.
-        const { shape, known } = renderWhenKnown(root, host, { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
+        const { shape, known } = renderWhenKnown([{ access: host, root }], { shape: vipGroups.map((g) => g.view), known: knownViews(vipGroups) }, render);
         this.model = shape.model;
-        const steps = stepsWhenKnown(shape.all, known?.apply((k) => k.all));
-        const readyCount = shape.ready.length;
+        const step = stepLookup(shape.hostSteps[0], known?.apply((k) => k.hostSteps[0]));
 
         const prefix = `${name}-realserver`;
-        const base = chain(prefix, host, steps.slice(0, readyCount), { parent: this });
-        const vips = steps.slice(readyCount, -1).map((st) => stepCommand(prefix, host, st, { parent: this, dependsOn: base.slice(-1) }));
+        const base = chain(prefix, host, shape.ready.map(step), { parent: this });
+        const vips = shape.vips.map((st) => stepCommand(prefix, host, step(st), { parent: this, dependsOn: base.slice(-1) }));
         this.ready = [...base, ...vips];
-        stepCommand(prefix, host, steps[steps.length - 1], { parent: this, dependsOn: this.ready });
+        stepCommand(prefix, host, step(shape.boot), { parent: this, dependsOn: this.ready });
         this.registerOutputs({ vips: this.model.vips.map((v) => v.address), roles: this.model.roles });
     }
 }

@@ -59,18 +59,14 @@ export function chain(prefix: string, host: HostAccess, steps: StepInput[], opts
 }
 
 /**
- * The steps of `shape` (rendered with stand-ins), each carrying its scripts from `known` (the
- * same render once the Outputs are known, checked to have the same keys), or `shape` itself
- * when nothing was deferred.
+ * The StepInput for each step of `shape` (rendered with stand-ins): the step itself when nothing
+ * was deferred, else one carrying its scripts from `known` (the same render once the Outputs
+ * are known, checked by renderWhenKnown to have the same keys).
  */
-export function stepsWhenKnown(shape: readonly HostStep[], known: pulumi.Output<readonly HostStep[]> | undefined): StepInput[] {
-    if (!known) return [...shape];
-    const part = (key: string, which: "create" | "delete") => known.apply((steps) => steps.find((s) => s.key === key)?.[which] ?? "");
-    return shape.map((s) => ({ key: s.key, create: part(s.key, "create"), delete: part(s.key, "delete") }));
-}
-
-/** stepsWhenKnown as a lookup: the StepInput for a step of the shape render. */
 export function stepLookup(shape: readonly HostStep[], known: pulumi.Output<readonly HostStep[]> | undefined): (step: HostStep) => StepInput {
-    const byKey = new Map(stepsWhenKnown(shape, known).map((s) => [s.key, s]));
-    return (step) => byKey.get(step.key) ?? step;
+    if (!known) return (step) => step;
+    const byKey = known.apply((steps) => new Map(steps.map((s) => [s.key, s])));
+    const part = (key: string, which: "create" | "delete") => byKey.apply((m) => m.get(key)?.[which] ?? "");
+    const inputs = new Map(shape.map((s) => [s.key, { key: s.key, create: part(s.key, "create"), delete: part(s.key, "delete") }]));
+    return (step) => inputs.get(step.key) ?? step;
 }
