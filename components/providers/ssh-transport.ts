@@ -59,10 +59,15 @@ function connect(hop: Hop, label: string, privateKey: string, timeoutMs: number,
     });
 }
 
+const CLOSED_BEFORE_HANDSHAKE = "the connection closed before the SSH handshake";
+
 function explain(err: Error, timeoutMs: number): string {
     if (/verification failed/i.test(err.message)) return "host key does not match the pinned hostKey";
     if (/Timed out while waiting for handshake/i.test(err.message)) return `unreachable: no SSH handshake within ${timeoutMs / 1000} s`;
     if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/i.test(err.message)) return `unreachable: ${err.message}`;
+    // The TCP connection was accepted and then closed with no SSH greeting: sshd dropped it
+    // (restarting, MaxStartups), or a forward or proxy on the way could not reach the host.
+    if (/Connection lost before handshake/i.test(err.message)) return `unreachable: ${CLOSED_BEFORE_HANDSHAKE}`;
     return err.message;
 }
 
@@ -108,7 +113,7 @@ function exec(client: Client, label: string, command: string, stdin?: string): P
  */
 function retriesFor(err: Error): number {
     if (/host key/i.test(err.message)) return 0;
-    if (/ECONNREFUSED|ECONNRESET|Connection lost before handshake/i.test(err.message)) return 5;
+    if (/ECONNREFUSED|ECONNRESET/i.test(err.message) || err.message.includes(CLOSED_BEFORE_HANDSHAKE)) return 5;
     if (/unreachable/i.test(err.message)) return 1;
     return 0;
 }

@@ -28,6 +28,7 @@ import {
     failuresAfter,
     holdsVip,
     journalCursor,
+    localAddressProbe,
     journalSince,
     keepalivedDiagnostics,
     keepalivedPid,
@@ -68,7 +69,6 @@ const OPERATOR_CONF = "# An operator file from before the stack.\nglobal_defs {\
 const CONF = "/etc/keepalived/keepalived.conf";
 const LEFTOVERS =
     "ls -d /etc/sysctl.d/90-pulumi-lvs-* /etc/pulumi-lvs /var/lib/pulumi-lvs /etc/systemd/system/pulumi-lvs-* /etc/systemd/system/keepalived.service.d/pulumi-lvs.conf /etc/modules-load.d/pulumi-lvs-* 2>/dev/null || true";
-const VIP_COUNT = `ip -4 addr show dev ens33 | grep -c 'inet ${VIP}/'`;
 
 const dest = (addr: string) => `-a ${SERVICE} -r ${addr}:80`;
 const desired = (rs1Weight = 1) => ({ [`-A ${SERVICE}`]: "-s rr", [dest(RS_ADDRESS.rs1)]: `-g -w ${rs1Weight}`, [dest(RS_ADDRESS.rs2)]: "-g -w 1" });
@@ -292,7 +292,7 @@ describe.sequential("HaPair with the real engine", () => {
     it("3. nopreempt (a stack change + up): a master that restarts comes back as backup and leaves the VIP where it is", async () => {
         const pids = { director1: await keepalivedPid("director1"), director2: await keepalivedPid("director2") };
         writeLabStack(STACK, haCluster({ nopreempt: true }));
-        const holders = DIRECTORS.map((d) => watch(d, VIP_COUNT));
+        const holders = DIRECTORS.map((d) => watch(d, localAddressProbe(VIP)));
         await Promise.all(holders.map((h) => h.ready));
         const u = await pulumiOk(["up", "--yes", "--skip-preview", ...S]);
         report("up turning nopreempt on (reload)", u.seconds);
@@ -356,7 +356,7 @@ describe.sequential("HaPair with the real engine", () => {
         const pids = { director1: await keepalivedPid("director1"), director2: await keepalivedPid("director2") };
         const cursors = { director1: await journalCursor("director1"), director2: await journalCursor("director2") };
         writeLabStack(STACK, haCluster({ nopreempt: true, rs1Weight: 3 }));
-        const holders = DIRECTORS.map((d) => watch(d, VIP_COUNT));
+        const holders = DIRECTORS.map((d) => watch(d, localAddressProbe(VIP)));
         await Promise.all(holders.map((h) => h.ready));
         // The probe has to span the whole up: run it for longer than an up takes and stop looking at it afterwards.
         const probe = startProbe({ seconds: 600, loops: 2 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { killHost, onHost, onHostOk, startHost, up, type LabHostName } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { VIP, writeLabStack } from "./support/lab-stack";
-import { armed, holdsVip, keepalivedDiagnostics, labHaPair, sleep, watch, webCommand } from "./support/keepalived-lab";
+import { armed, fileProbe, holdsVip, keepalivedDiagnostics, labHaPair, localAddressProbe, sleep, watch, webCommand } from "./support/keepalived-lab";
 import { MAINTENANCE_FLAG } from "../../components/core/keepalived/render-keepalived";
 import { describeLoad, startClientLoad } from "./support/client-load";
 import { ECHO_PORT, ECHO_START, ECHO_STOP } from "../../bench/load/echo-server";
@@ -172,9 +172,9 @@ describe.sequential("connections across failover and failback (HaPair with conne
     });
 
     it("5. planned switchover: director1 marked for maintenance by `pulumi up` hands the VIP to director2 by VRRP within about a second; undone, director2 hands it back the same way; no request fails, every connection lives on", async () => {
-        const held = (d: LabHostName) => watch(d, `ip -4 addr show dev ens33 | grep -c 'inet ${VIP}/' || true`);
-        const flag = watch("director1", `cat ${MAINTENANCE_FLAG} 2>/dev/null || echo none`);
-        const peerFlag = watch("director2", `cat ${MAINTENANCE_FLAG} 2>/dev/null || echo none`);
+        const held = (d: LabHostName) => watch(d, localAddressProbe(VIP));
+        const flag = watch("director1", fileProbe(MAINTENANCE_FLAG));
+        const peerFlag = watch("director2", fileProbe(MAINTENANCE_FLAG));
         const [vip1, vip2] = [held("director1"), held("director2")];
         try {
             await Promise.all([flag.ready, peerFlag.ready, vip1.ready, vip2.ready]);
@@ -194,8 +194,9 @@ describe.sequential("connections across failover and failback (HaPair with conne
             report("maintenance switch written on director1 -> director2 holds the VIP (200 ms polls on each side)", handover);
             // The backup takes over a priority-0 advert after its skew time, (256 - 100) / 256 s here; the polls add up to 0.4 s.
             expect(handover).toBeLessThanOrEqual(1.5);
-            // Measured 50 of 50 in two runs and 48 of 50 in one (two stalled for good): below the
-            // goal of 99%, kept as a guard, and reported.
+            // Runs whose watches forked five times a second on each director (42% of a guest's CPU)
+            // lost 2 and then 10 of 50 here, with the up taking 40 s; with builtin-only probes the
+            // up takes about 16 s and 50 of 50 lived on. Kept as a guard below the 99% goal, and reported.
             expect(into.share, JSON.stringify(into.window.long.reasons)).toBeGreaterThanOrEqual(0.9);
             expect(into.summary.total.short.failed, JSON.stringify(into.summary.total.short.reasons)).toBe(0);
 

@@ -13,12 +13,18 @@ import { startSshd, type TestSshd } from "../support/ssh-server";
 let silent: net.Server;
 let silentPort = 0;
 let closedPort = 0;
+/** Accepts and hangs up at once: a forward whose host cannot be reached, or sshd dropping the connection. */
+let hangup: net.Server;
+let hangupPort = 0;
 const sockets: net.Socket[] = [];
 
 beforeAll(async () => {
     silent = net.createServer((s) => sockets.push(s));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     silentPort = (silent.address() as net.AddressInfo).port;
+    hangup = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => hangup.listen(0, "127.0.0.1", r));
+    hangupPort = (hangup.address() as net.AddressInfo).port;
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
     closedPort = (probe.address() as net.AddressInfo).port;
@@ -27,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
     sockets.forEach((s) => s.destroy());
     await new Promise<void>((r) => silent.close(() => r()));
+    await new Promise<void>((r) => hangup.close(() => r()));
 });
 
 const KEY = utils.generateKeyPairSync("ed25519").private;
@@ -61,6 +68,12 @@ describe("SSH connect failures", () => {
     it("a key ssh2 cannot read fails naming the host", async () => {
         const f = await failure({ ...target(closedPort, 5), privateKey: "not a key" }, false);
         expect(f.message).toBe(`ssh director1 (root@127.0.0.1:${closedPort}): Cannot parse privateKey: Unsupported key format`);
+    });
+
+    it("a connection closed before any SSH greeting is unreachable too, and a probe says so at once", async () => {
+        const f = await failure(target(hangupPort, 5), true);
+        expect(f.message).toBe(`ssh director1 (root@127.0.0.1:${hangupPort}): unreachable: the connection closed before the SSH handshake`);
+        expect(f.seconds).toBeLessThan(1);
     });
 
     it("a refused connection fails a probe at once, saying so", async () => {

@@ -9,7 +9,10 @@ import * as path from "path";
 
 // Required from the checkout's root, so the compiled benchmark (.bench-build/) finds it too.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { stackHosts } = require(path.join(repoRoot(), "scripts", "lab-stack-hosts.js")) as { stackHosts(lab: unknown): Record<string, unknown> };
+const { stackHosts, LAB_CONNECT_TIMEOUT_SECONDS } = require(path.join(repoRoot(), "scripts", "lab-stack-hosts.js")) as { stackHosts(lab: unknown): Record<string, unknown>; LAB_CONNECT_TIMEOUT_SECONDS: number };
+
+/** The connect timeout every lab host has in a lab stack (see scripts/lab-stack-hosts.js). */
+export { LAB_CONNECT_TIMEOUT_SECONDS };
 
 export const VIP = "192.168.13.100";
 export const SERVICE = `-t ${VIP}:80`;
