@@ -105,7 +105,7 @@ export class Director extends pulumi.ComponentResource {
                   { parent: this, dependsOn: [install, ...realServers] },
               );
         stepCommand(prefix, host, step(steps.boot), { parent: this, dependsOn: [...vips, ...marks, this.table] });
-        this.entries = this.table.entries;
+        this.entries = this.table.liveEntries;
         this.summary = tableSummary(this.model.ruleset);
         this.registerOutputs({ ...this.summary });
     }

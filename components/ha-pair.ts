@@ -124,7 +124,7 @@ export class HaPair extends pulumi.ComponentResource {
             if (node.steps.handback) stepCommand(`${name}-${node.host}`, hosts[i], lookups[i](node.steps.handback), { parent: this, dependsOn: [configs[i], configs[1 - i]] });
         });
         this.tables = tables;
-        this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.entries])));
+        this.entries = pulumi.all(Object.fromEntries(Object.entries(tables).map(([host, t]) => [host, t.liveEntries])));
         this.summary = { nodes: this.nodes.map((n) => n.host), ...tableSummary(this.nodes[0].model.ruleset) };
         this.registerOutputs({ ...this.summary });
     }

@@ -16,6 +16,7 @@ import { IPVS_TABLE_TYPE } from "./preview-report";
 import { runPulumi } from "./pulumi-cli";
 import { openSsh } from "../providers/ssh-transport";
 import type { HostTransport, SshTarget } from "../providers/transport";
+import { recordedEntries, type RecordedOuts } from "../providers/recorded-entries";
 
 const USAGE = "usage: npm run status -- --stack NAME [--json] [--watch [SECONDS]]";
 
@@ -63,13 +64,13 @@ async function directorsInState(stack: string): Promise<Director[]> {
     const r = await runPulumi(["stack", "export", "--show-secrets", "--stack", stack]);
     if (r.code !== 0) throw new Error(`cannot read stack ${stack}'s state (pulumi stack export exited ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" ")}`);
     const state = JSON.parse(r.stdout) as { deployment?: { resources?: { type: string; inputs?: unknown; outputs?: unknown }[] } };
-    type Recorded = { host?: string; connection: SshTarget; entries?: Record<string, string>; manager?: TableInState["manager"]; localAddresses?: string[] };
+    type Recorded = RecordedOuts & { host?: string; connection: SshTarget; manager?: TableInState["manager"]; localAddresses?: string[] };
     return (state.deployment?.resources ?? [])
         .filter((res) => res.type === IPVS_TABLE_TYPE && res.outputs)
         .map((res) => {
             const o = revealed(res.outputs) as Recorded;
             // The desired entries (inputs): a keepalived table's outputs hold only what keepalived had built, without a server its checks had taken out.
-            const desired = (revealed(res.inputs ?? {}) as Partial<Recorded>).entries ?? o.entries ?? {};
+            const desired = (revealed(res.inputs ?? {}) as { entries?: Record<string, string> }).entries ?? recordedEntries(o);
             const host = o.host ?? o.connection.name ?? o.connection.host;
             return { table: { host, manager: o.manager ?? "ipvsadm", entries: desired, localAddresses: o.localAddresses }, connection: o.connection };
         })

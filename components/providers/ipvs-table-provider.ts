@@ -13,6 +13,7 @@ import { emitNotice } from "./notices";
 import { holdsUnknowns, sameData, storedCode } from "./same-data";
 import { withHost, type OpenHost, type SshTarget } from "./transport";
 import { poolKey } from "./ssh-pool";
+import { recordEntries, recordedEntries } from "./recorded-entries";
 import type { Ruleset } from "../core/ipvs/ipvs-model";
 
 export interface TableProps {
@@ -26,8 +27,14 @@ export interface TableProps {
     localAddresses?: string[];
 }
 
-export interface TableOuts extends TableProps {
-    /** What the last apply found live for the owned entries, plus its warnings and drains. */
+/**
+ * What state records: the settings, and the owned entries as the last apply left them live,
+ * as text (recorded-entries.ts); states written before that hold them as the map `entries`.
+ */
+export interface TableOuts extends Omit<TableProps, "entries"> {
+    ownedEntries?: string;
+    entries?: Record<string, string>;
+    /** The last apply's commands, warnings and drains. */
     lastApply: { commands: string[]; warnings: string[]; drained: { dest: string; waitedSeconds: number; activeLeft: number }[] };
 }
 
@@ -38,7 +45,7 @@ const hostName = (p: TableProps) => p.host ?? p.connection.name ?? p.connection.
  * when that code differs, an update (which runs no ipvsadm command if nothing else changed)
  * stores the new code, so refresh and destroy never run an old copy.
  */
-function settingsOf(p: TableProps): unknown {
+function settingsOf(p: Omit<TableProps, "entries">): unknown {
     return { connection: p.connection, manager: p.manager, drain: p.drain, rulesFile: p.rulesFile, localAddresses: p.localAddresses ?? [], code: storedCode(p) };
 }
 
@@ -109,18 +116,20 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
     async function apply(owned: Record<string, string>, desired: TableProps): Promise<TableOuts> {
         const known = await reads.take(desired.connection)?.catch(() => undefined);
         const report = await withHost(open, desired.connection, (t) => applyTable(t, owned, desired, { known, parse }));
-        return { ...desired, entries: report.live, lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
+        const { entries: _desired, ...settings } = desired;
+        return { ...settings, ownedEntries: recordEntries(report.live), lastApply: { commands: report.commands, warnings: report.warnings, drained: report.drained } };
     }
 
     return {
         async check(olds: Partial<TableProps>, news: TableProps) {
             // Inputs not known yet (an address from a resource still to be created) are checked at the update, when they are.
             if (holdsUnknowns(news.entries) || holdsUnknowns(news.connection)) return { inputs: news };
+            // Only for a table in state and written by ipvsadm: a preview reads no host for a new
+            // table, whose host may not exist yet. A second Check starts no second read. The read
+            // starts before the parse, which it does not need, so the two overlap.
+            if (olds.entries !== undefined && news.manager === "ipvsadm" && !reads.has(news.connection)) reads.put(news.connection, withHost(open, news.connection, readLive, { probe: true }));
             try {
                 parse(news.entries);
-                // Only for a table in state and written by ipvsadm: a preview reads no host for a new
-                // table, whose host may not exist yet. A second Check starts no second read.
-                if (olds.entries !== undefined && news.manager === "ipvsadm" && !reads.has(news.connection)) reads.put(news.connection, withHost(open, news.connection, readLive, { probe: true }));
                 return { inputs: news };
             } catch (e) {
                 return { inputs: news, failures: [{ property: "entries", reason: (e as Error).message }] };
@@ -135,11 +144,12 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
         async diff(_id: string, olds: TableOuts, news: TableProps) {
             if (holdsUnknowns(news)) return { changes: true };
             const settingsChanged = !sameData(settingsOf(olds), settingsOf(news));
-            const recorded = parse(olds.entries);
+            const recordedMap = recordedEntries(olds);
+            const recorded = parse(recordedMap);
             // Both maps hold canonical ids and settings (toEntries wrote them), so equal maps are
             // equal tables; only unequal ones need the plan, which sees through spelling.
             const entriesChanged =
-                !sameData(olds.entries, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: parse(news.entries), localAddresses: news.localAddresses }));
+                !sameData(recordedMap, news.entries) && !isEmptyPlan(planAgainst(recorded, { owned: recorded, desired: parse(news.entries), localAddresses: news.localAddresses }));
             const drifted = news.manager === "ipvsadm" ? await probeDrift(open, recorded, news, reads) : false;
             return { changes: settingsChanged || entriesChanged || drifted };
         },
@@ -150,20 +160,19 @@ export function ipvsTableProvider(open: OpenHost, now: () => number = Date.now) 
         },
 
         async update(_id: string, olds: TableOuts, news: TableProps) {
-            return { outs: await apply(olds.entries, news) };
+            return { outs: await apply(recordedEntries(olds), news) };
         },
 
         async delete(_id: string, props: TableOuts) {
-            await apply(props.entries, { ...props, entries: {} });
+            await apply(recordedEntries(props), { ...props, entries: {} });
         },
 
         /** Refresh: state takes the live entries as inputs, so the next preview shows drift entry by entry. */
         async read(id: string, props?: TableOuts) {
             if (!props) throw new Error("IpvsTable cannot be imported: it needs the connection from the stack");
-            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), parse(props.entries), NO_RULES));
-            const next = { ...props, entries: live };
-            const { lastApply: _ignored, ...inputs } = next;
-            return { id, props: next, inputs: inputs as TableOuts };
+            const live = await withHost(open, props.connection, async (t) => ownedView(await readLive(t), parse(recordedEntries(props)), NO_RULES));
+            const { lastApply, entries: _map, ownedEntries: _text, ...settings } = props;
+            return { id, props: { ...settings, ownedEntries: recordEntries(live), lastApply }, inputs: { ...settings, entries: live } };
         },
     };
 }

@@ -2,13 +2,15 @@
  * IpvsTable: the single owner of a director's ipvs entries. Its input `entries` is keyed by
  * entry identity ("-a -t VIP:80 -r RIP:80" -> "-g -w 1"), so the engine's own diff shows
  * each entry added, changed or removed in `pulumi preview --diff`. What the provider does is
- * in ipvs-table-provider.ts; state stores only the loader (see runtime-loader.ts).
+ * in ipvs-table-provider.ts; state stores only the loader (see runtime-loader.ts). Its
+ * outputs record the entries once more, as text (recorded-entries.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { SshTarget } from "./transport";
 import type { DrainSettings, TableManager } from "./ipvs-table-logic";
 import type { TableOuts } from "./ipvs-table-provider";
 import { runtimeProvider } from "./runtime-loader";
+import { recordedEntries } from "./recorded-entries";
 import { DEFAULT_DRAIN } from "../schema/director";
 
 export interface IpvsTableArgs {
@@ -27,8 +29,11 @@ export interface IpvsTableArgs {
 
 /** One director's ipvs table, owned by this stack entry by entry. */
 export class IpvsTable extends pulumi.dynamic.Resource {
-    declare readonly entries: pulumi.Output<Record<string, string>>;
+    /** The owned entries as the last apply left them live, as state records them (recorded-entries.ts). */
+    declare readonly ownedEntries: pulumi.Output<string | undefined>;
     declare readonly lastApply: pulumi.Output<TableOuts["lastApply"]>;
+    /** The owned entries as the last apply left them live. */
+    readonly liveEntries: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: IpvsTableArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
@@ -39,8 +44,10 @@ export class IpvsTable extends pulumi.dynamic.Resource {
             drain: args.drain ?? { ...DEFAULT_DRAIN },
             rulesFile: args.rulesFile,
             localAddresses: args.localAddresses ?? [],
+            ownedEntries: undefined,
             lastApply: undefined,
         };
         super(runtimeProvider("ipvsTable"), name, props, { ...opts, additionalSecretOutputs: ["connection"] }, "lvs", "IpvsTable");
+        this.liveEntries = this.ownedEntries.apply((text) => recordedEntries({ ownedEntries: text }));
     }
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished }
 import { asClient, killHost, onHost, onHostOk, startHost, up, type LabHostName } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, liveEntries, writeLabStack } from "./support/lab-stack";
+import { recordedEntries, type RecordedOuts } from "../../components/providers/recorded-entries";
 import { RESTART_DELAY_SECONDS } from "../../components/core/keepalived/render-keepalived-steps";
 import {
     RS_ADDRESS,
@@ -203,8 +204,8 @@ describe.sequential("HaPair with the real engine", () => {
         expect(await holdsVip("director2")).toBe(false);
         await expectTables();
         // The engine's state records what each node's IpvsTable found live; the stack's outputs only count it.
-        const state = JSON.parse((await pulumiOk(["stack", "export", ...S])).stdout) as { deployment: { resources: { urn: string; outputs?: { entries?: Record<string, string> } }[] } };
-        const recorded = (d: string) => state.deployment.resources.find((r) => r.urn.endsWith(`::web-ha-${d}-ipvs`))?.outputs?.entries;
+        const state = JSON.parse((await pulumiOk(["stack", "export", ...S])).stdout) as { deployment: { resources: { urn: string; outputs?: RecordedOuts }[] } };
+        const recorded = (d: string) => recordedEntries(state.deployment.resources.find((r) => r.urn.endsWith(`::web-ha-${d}-ipvs`))?.outputs ?? {});
         for (const d of DIRECTORS) expect(recorded(d)).toEqual(desired());
         const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", ...S])).stdout) as { haPairs: Record<string, unknown> };
         const realServers = Object.keys(desired()).filter((id) => id.startsWith("-a ")).length;

@@ -4,6 +4,7 @@
  * connection is an in-place update that sends no ipvsadm change.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { recordedEntries } from "../../components/providers/recorded-entries";
 import { FakeHost } from "../support/fake-host";
 import { ipvsTableProvider, RECENT_READ_MS, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
 import { parseNotices, type Notice } from "../../components/providers/notices";
@@ -128,6 +129,41 @@ describe("IpvsTable provider: diff", () => {
     });
 });
 
+describe("IpvsTable provider: what state records", () => {
+    it("the outputs hold the owned entries once, as text with one entry per line, not the inputs' map again", async () => {
+        const { outs } = await upOn(new FakeHost({ localAddresses: [DIRECTOR] }));
+        expect(outs.entries).toBeUndefined();
+        expect(typeof outs.ownedEntries).toBe("string");
+        expect(outs.ownedEntries!.split("\n")).toHaveLength(Object.keys(ENTRIES).length + 2);
+        expect(recordedEntries(outs)).toEqual(ENTRIES);
+    });
+
+    it("a state written before (the outputs hold the map) diffs, updates and refreshes as before, and the update records text", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await upOn(host);
+        const { ownedEntries: _text, ...settings } = outs;
+        const before: TableOuts = { ...settings, entries: recordedEntries(outs) };
+        expect((await provider.diff("id", reordered(before, "reversed"), props(ENTRIES))).changes).toBe(false);
+        expect((await provider.diff("id", before, props(weight))).changes).toBe(true);
+        const { outs: next } = await provider.update("id", before, props(weight));
+        expect(next.entries).toBeUndefined();
+        expect(recordedEntries(next)).toEqual(weight);
+        expect(toEntries(host.ipvsadm.ruleset())).toEqual(weight);
+        const read = await provider.read("id", before);
+        expect(read.inputs.entries).toEqual(weight);
+        expect(read.inputs).not.toHaveProperty("ownedEntries");
+        expect(recordedEntries(read.props)).toEqual(weight);
+    });
+
+    it("destroy of a state written before removes what its map records", async () => {
+        const host = new FakeHost({ localAddresses: [DIRECTOR] });
+        const { provider, outs } = await upOn(host);
+        const { ownedEntries: _text, ...settings } = outs;
+        await provider.delete("id", { ...settings, entries: recordedEntries(outs) });
+        expect(host.ipvsadm.ruleset().services).toEqual([]);
+    });
+});
+
 describe("IpvsTable provider: a new connection", () => {
     for (const [what, change] of [
         ["ssh port", { port: 22999 }],
@@ -175,7 +211,7 @@ describe("IpvsTable provider: the diff's read serves the update that follows", (
         expect((await provider.diff("id", outs, props(weight))).changes).toBe(true);
         const { outs: next } = await provider.update("id", outs, props(weight));
         expect(listings(host)).toBe(1);
-        expect(next.entries).toEqual(toEntries(host.ipvsadm.ruleset()));
+        expect(recordedEntries(next)).toEqual(toEntries(host.ipvsadm.ruleset()));
         expect(next.lastApply.commands).toEqual(["ipvsadm -e -t 192.168.13.100:3306 -r 192.168.13.112:3306 -g -w 4"]);
     });
 
@@ -202,7 +238,7 @@ describe("IpvsTable provider: the diff's read serves the update that follows", (
         host.ipvsadm.exec(["-a", "-t", "192.168.13.100:80", "-r", "192.168.13.20:80", "-g", "-w", "2"]);
         await expect(provider.update("id", outs, props(added))).rejects.toThrow(/was refused in part: Destination already exists\. The table now differs from the stack in 1 entry \(-a -t 192\.168\.13\.100:80 -r 192\.168\.13\.20:80\)/);
         const { outs: next } = await provider.update("id", outs, props(added));
-        expect(next.entries).toEqual(added);
+        expect(recordedEntries(next)).toEqual(added);
     });
 });
 

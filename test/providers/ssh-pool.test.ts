@@ -4,6 +4,7 @@
  * replaced on next use, and an idle one ended.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { recordedEntries } from "../../components/providers/recorded-entries";
 import * as net from "net";
 import { utils } from "ssh2";
 import { poolKey, sshPool, type SshPool } from "../../components/providers/ssh-pool";
@@ -144,7 +145,8 @@ describe("the provider runtime", () => {
         const step = (script: string) => remoteStep.create({ connection, create: script, update: script, delete: script });
         const table: TableOuts = { host: "director1", connection, entries: {}, manager: "ipvsadm", drain: { timeoutSeconds: 1, pollSeconds: 1 }, rulesFile: "/etc/ipvsadm.rules", lastApply: { commands: [], warnings: [], drained: [] } };
         const [, , read] = await Promise.all([step("echo one"), step("echo two"), ipvsTable.read("id", table)]);
-        expect(read.props.entries).toEqual({});
+        expect(recordedEntries(read.props)).toEqual({});
+        expect(read.inputs.entries).toEqual({});
         expect(sshd.commands).toEqual(expect.arrayContaining(["sh -s", expect.stringContaining("cat /proc/net/ip_vs")]));
         expect(sshd.logins).toHaveLength(1);
         // the runtime's pool is its own: end its connection from the server's side

@@ -1,0 +1,26 @@
+/**
+ * How state records a table's owned entries as live after an apply: JSON text, one entry per
+ * line, in IpvsTable's output `ownedEntries`. The inputs keep the map, so the engine's own diff
+ * still shows each entry; the outputs need not repeat it as a map. The engine hands a
+ * provider the outputs with every Diff and Update beside two copies of the inputs, and at
+ * 10,000 entries each map copy cost the provider about 0.3 s to decode and collect, where a
+ * string crosses in one piece. One entry per line keeps a refresh's output diff readable.
+ */
+
+/** The entries as JSON text, one per line, in the map's own order. */
+export function recordEntries(entries: Readonly<Record<string, string>>): string {
+    const lines = Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    return lines.length === 0 ? "{}" : `{\n${lines.join(",\n")}\n}`;
+}
+
+/** What a table's outputs record: the text above, or the map states before it held. */
+export interface RecordedOuts {
+    ownedEntries?: string;
+    entries?: Record<string, string>;
+}
+
+/** The owned entries a table's outputs record, from either form. */
+export function recordedEntries(outs: RecordedOuts): Record<string, string> {
+    if (typeof outs.ownedEntries === "string") return JSON.parse(outs.ownedEntries) as Record<string, string>;
+    return outs.entries ?? {};
+}
