@@ -7,7 +7,11 @@
  * string crosses in one piece. One entry per line keeps a refresh's output diff readable.
  */
 
-/** The entries as JSON text, one per line, in the map's own order. */
+/**
+ * The entries as JSON text, one per line, in the map's own order. The provider records maps
+ * made by toEntries, whose order is the table's canonical one, so equal tables record equal
+ * text and a refresh that finds nothing new changes nothing.
+ */
 export function recordEntries(entries: Readonly<Record<string, string>>): string {
     const lines = Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
     return lines.length === 0 ? "{}" : `{\n${lines.join(",\n")}\n}`;

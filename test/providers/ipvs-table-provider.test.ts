@@ -138,6 +138,13 @@ describe("IpvsTable provider: what state records", () => {
         expect(recordedEntries(outs)).toEqual(ENTRIES);
     });
 
+    it("a refresh that finds the table as applied records the same text, so it changes nothing", async () => {
+        const { provider, outs } = await upOn(new FakeHost({ localAddresses: [DIRECTOR] }));
+        const read = await provider.read("id", reordered(outs, "reversed"));
+        expect(read.props.ownedEntries).toBe(outs.ownedEntries);
+        expect(read.props.lastApply).toEqual(outs.lastApply);
+    });
+
     it("a state written before (the outputs hold the map) diffs, updates and refreshes as before, and the update records text", async () => {
         const host = new FakeHost({ localAddresses: [DIRECTOR] });
         const { provider, outs } = await upOn(host);
