@@ -13,7 +13,7 @@ import { emitNotice } from "./notices";
 import { holdsUnknowns, sameData, storedCode } from "./same-data";
 import { withHost, type OpenHost, type SshTarget } from "./transport";
 import { poolKey } from "./ssh-pool";
-import { recordEntries, recordedEntries } from "./recorded-entries";
+import { recordEntries, recordedEntries, type RecordedOuts } from "./recorded-entries";
 import type { Ruleset } from "../core/ipvs/ipvs-model";
 
 export interface TableProps {
@@ -31,9 +31,7 @@ export interface TableProps {
  * What state records: the settings, and the owned entries as the last apply left them live,
  * as text (recorded-entries.ts); states written before that hold them as the map `entries`.
  */
-export interface TableOuts extends Omit<TableProps, "entries"> {
-    ownedEntries?: string;
-    entries?: Record<string, string>;
+export interface TableOuts extends Omit<TableProps, "entries">, RecordedOuts {
     /** The last apply's commands, warnings and drains. */
     lastApply: { commands: string[]; warnings: string[]; drained: { dest: string; waitedSeconds: number; activeLeft: number }[] };
 }

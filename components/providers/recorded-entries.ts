@@ -2,9 +2,10 @@
  * How state records a table's owned entries as live after an apply: JSON text, one entry per
  * line, in IpvsTable's output `ownedEntries`. The inputs keep the map, so the engine's own diff
  * still shows each entry; the outputs need not repeat it as a map. The engine hands a
- * provider the outputs with every Diff and Update beside two copies of the inputs, and at
- * 10,000 entries each map copy cost the provider about 0.3 s to decode and collect, where a
- * string crosses in one piece. One entry per line keeps a refresh's output diff readable.
+ * provider the outputs with every Diff and Update beside two copies of the inputs; a string
+ * crosses in one piece. At 10,005 entries, recording the map cost the provider 3.7 s of CPU
+ * in a one-entry change (0.8 s of it collecting garbage), and the text 2.9 s (0.6 s). One
+ * entry per line keeps a refresh's output diff readable.
  */
 
 /**

@@ -4,10 +4,10 @@
  * connection is an in-place update that sends no ipvsadm change.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { recordedEntries } from "../../components/providers/recorded-entries";
 import { FakeHost } from "../support/fake-host";
 import { ipvsTableProvider, RECENT_READ_MS, type TableOuts, type TableProps } from "../../components/providers/ipvs-table-provider";
 import { parseNotices, type Notice } from "../../components/providers/notices";
+import { recordedEntries } from "../../components/providers/recorded-entries";
 import type { OpenHost, SshTarget } from "../../components/providers/transport";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";

@@ -4,11 +4,11 @@
  * replaced on next use, and an idle one ended.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { recordedEntries } from "../../components/providers/recorded-entries";
 import * as net from "net";
 import { utils } from "ssh2";
 import { poolKey, sshPool, type SshPool } from "../../components/providers/ssh-pool";
 import type { TableOuts } from "../../components/providers/ipvs-table-provider";
+import { recordedEntries } from "../../components/providers/recorded-entries";
 import { LISTING_SPLIT } from "../../components/providers/ipvs-table-logic";
 import type { SshTarget } from "../../components/providers/transport";
 import { answerAfter, startSshd, type TestSshd } from "../support/ssh-server";
