@@ -37,5 +37,7 @@ export default defineConfig({
         // which on a 2-core machine meant one worker); lab and e2e files, which share the VMs,
         // set fileParallelism: false themselves. A false here would hold for every project.
         maxWorkers: 2,
+        // Each file's wall-clock seconds, for the table `npm test` ends with (scripts/test.sh).
+        reporters: ["default", "./test/support/timing-reporter.ts"],
     },
 });
