@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import FileOrder from "./test/support/file-order";
 
 // Three projects so `npm run test:unit` never needs a host, while `npm test` runs the lab
 // and engine tiers too. Lab and e2e run one file at a time: they share the same VMs.
@@ -39,5 +40,7 @@ export default defineConfig({
         maxWorkers: 2,
         // Each file's wall-clock seconds, for the table `npm test` ends with (scripts/test.sh).
         reporters: ["default", "./test/support/timing-reporter.ts"],
+        // Lab and e2e files in a fixed order: they share one lab (test/support/file-order.ts).
+        sequence: { sequencer: FileOrder },
     },
 });

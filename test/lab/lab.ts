@@ -3,6 +3,7 @@
  * lab and e2e tests. Every call runs as a child process; results never throw unless the
  * name says so (`labOk`, `up`, `down`, fault hooks), so tests can assert on failures too.
  */
+import { execFileSync } from "child_process";
 import { runProcess } from "../support/process";
 import { repoRoot } from "../support/repo-root";
 import type { SshTarget } from "../../components/providers/transport";
@@ -122,3 +123,18 @@ export const restartHost = (host: LabHostName): Promise<string> => labOk(["resta
 export const rebootHost = (host: LabHostName): Promise<string> => labOk(["reboot", host]);
 export const cutLink = (host: LabHostName): Promise<string> => labOk(["cut", host]);
 export const restoreLink = (host: LabHostName): Promise<string> => labOk(["restore", host]);
+
+/** Runs a host shell command synchronously; its stdout (throws when it fails). */
+export function sh(command: string): string {
+    return execFileSync("bash", ["-c", command], { encoding: "utf8" });
+}
+
+/**
+ * Lab processes still alive: VMs (qemu -name guest=lvslab-*), loopback forwards, and ssh
+ * clients of the lab's ssh config (the connections it shares among commands included).
+ */
+export function labProcesses(): string[] {
+    return sh("ps -eo pid=,args=")
+        .split("\n")
+        .filter((line) => /guest=lvslab-|TCP-LISTEN:221\d\d,bind=127\.0\.0\.1|ssh -F \/var\/tmp\/pulumi-lvs-lab\/ssh\/config /.test(line));
+}

@@ -52,8 +52,12 @@ export default class TimingReporter implements Reporter {
             byProject.set(project, [...(byProject.get(project) ?? []), time]);
         }
         fs.mkdirSync(path.join(root, TIMES_DIR), { recursive: true });
+        // A tier may take two runs (npm test runs lab-down.test.ts after the e2e tier): merge by file.
         for (const [project, times] of byProject) {
-            fs.writeFileSync(path.join(root, TIMES_DIR, `${project}.json`), JSON.stringify(times, null, 1) + "\n");
+            const file = path.join(root, TIMES_DIR, `${project}.json`);
+            const earlier = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as FileTime[]) : [];
+            const merged = [...earlier.filter((e) => !times.some((t) => t.file === e.file)), ...times];
+            fs.writeFileSync(file, JSON.stringify(merged, null, 1) + "\n");
         }
     }
 }
