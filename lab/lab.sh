@@ -148,6 +148,7 @@ cmd_stop() {
     pid=$(vm_pid "$1") || { echo "lab: $1 already stopped"; return 0; }
     # A clean shutdown, as an operator would do; qemu exits when the guest powers off.
     host_ssh "$1" 'systemctl poweroff' >/dev/null 2>&1 || true
+    mux_close "$1"
     wait_pid_exit "$pid" 60 || { echo "lab: $1 did not power off in 60s; killing it" >&2; vm_kill "$1"; }
     rm -f "$(vm_dir "$1")/qemu.pid"
     echo "lab: $1 stopped"
@@ -171,6 +172,8 @@ cmd_start() {
     echo "$accel" > "$LAB_STATE/accel"
     host_taps_ensure
     vm_start "$1" "$image" "$accel"
+    # The wait for SSH needs no lock: other hosts may start and stop meanwhile.
+    flock -u 8
     secs=$(vm_wait_ssh "$1" "$LAB_BOOT_TIMEOUT_S")
     echo "lab: $1: SSH after ${secs}s"
 }
@@ -183,6 +186,7 @@ cmd_reboot() {
     t0=$(now)
     before=$(host_ssh "$1" cat /proc/sys/kernel/random/boot_id)
     host_ssh "$1" 'systemctl reboot' >/dev/null 2>&1 || true
+    mux_close "$1"
     for _ in $(seq "$LAB_BOOT_TIMEOUT_S"); do
         after=$(host_ssh "$1" -o ConnectTimeout=2 cat /proc/sys/kernel/random/boot_id 2>/dev/null || true)
         if [ -n "$after" ] && [ "$after" != "$before" ]; then
@@ -199,7 +203,7 @@ need_port() { [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1024 ] && [ "$1" -le 6553
 cmd_forward() { need_host "$@"; need_port "${2:-}"; lab_lock; forward_ensure "$1" "$2"; echo "lab: $1 also on 127.0.0.1:$2"; }
 cmd_unforward() { need_host "$@"; lab_lock; forward_stop "$1" "${2:-}"; echo "lab: forward 127.0.0.1:${2:-$(forward_port "$1")} to $1 stopped"; }
 
-cmd_cut() { need_host "$@"; link_cut "$host_tap"; echo "lab: $1 link cut"; }
+cmd_cut() { need_host "$@"; link_cut "$host_tap"; mux_close "$1"; echo "lab: $1 link cut"; }
 cmd_restore() { need_host "$@"; link_restore "$host_tap"; echo "lab: $1 link restored"; }
 
 cmd_ssh() {

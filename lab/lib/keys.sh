@@ -56,6 +56,12 @@ Host *
     ServerAliveInterval 5
     ServerAliveCountMax 3
     LogLevel ERROR
+    # One login per host, reused by every command for 30 s after the last: a login costs a TCG
+    # guest about a CPU-second, a command on an open connection a fork. The lab's fault hooks
+    # close a host's connection before they take it away (vm.sh mux_close).
+    ControlMaster auto
+    ControlPath $(lab_ssh_dir)/mux-%n
+    ControlPersist 30
 CONF
     mv "$known.tmp" "$known"
     mv "$config.tmp" "$config"

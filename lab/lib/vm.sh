@@ -43,6 +43,7 @@ kill_pid_and_wait() {
 
 vm_kill() {
     local pid
+    mux_close "$1"
     if pid=$(vm_pid "$1"); then kill_pid_and_wait "$pid"; fi
     rm -f "$(vm_dir "$1")/qemu.pid"
 }
@@ -93,6 +94,7 @@ vm_start() {
         kvm) cpu=host ;;
         *) cpu=max ;;
     esac
+    mux_close "$name"
     echo "=== lab: boot $(date -Is) accel=$accel" >> "$dir/console.log"
     date +%s.%N > "$dir/started"
     rm -f "$dir/qemu.pid"
@@ -117,6 +119,15 @@ vm_start() {
         -chardev "file,id=console,path=$dir/console.log,append=on" -serial chardev:console \
         -monitor "unix:$dir/monitor.sock,server=on,wait=off" \
         -pidfile "$dir/qemu.pid" -daemonize 8>&-
+}
+
+# Ends the host's shared SSH connection (ControlMaster in the lab's ssh config). Every hook that
+# takes a host away calls it first: commands sent through a connection to a host that is gone
+# hang until ServerAlive gives up (15 s) instead of failing at ConnectTimeout, and a master left
+# in a deleted namespace would outlive the lab.
+mux_close() {
+    [ -S "$(lab_ssh_dir)/mux-$1" ] || return 0
+    ssh -F "$(lab_ssh_config)" -O exit "$1" >/dev/null 2>&1 || true
 }
 
 # Runs a command on a lab host over SSH with the lab key and pinned host keys.
