@@ -4,7 +4,10 @@
  * master's keepalived is killed and when the master VM loses power, preemption when it comes
  * back, nopreempt, a real server failing its check, a weight change applied as a reload, and a
  * destroy that leaves both directors as they were. The scenarios build on each other, so they
- * run in order in one file.
+ * run in order in one file. `npm run status` is read on this same pair (its VRRP states and
+ * VIPs, a server its checks took out, keepalived stopped, the master powered off) rather than
+ * on a second pair of the same shape: the scenario after it starts from a reset that is
+ * checked against the tables and every host's snapshot taken after the up.
  *
  * Every figure is measured with the host's clock: the client probe (support/keepalived-lab.ts)
  * stamps each request and each change of the client's neighbour entry for the VIP (the new
@@ -15,6 +18,9 @@ import { asClient, killHost, onHost, onHostOk, startHost, up, type LabHostName }
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, liveEntries, writeLabStack } from "./support/lab-stack";
 import { recordedEntries, type RecordedOuts } from "../../components/providers/recorded-entries";
+import type { HostStatus } from "../../components/cli/status-report";
+import { snapshotDiff, snapshotHost, type HostSnapshot } from "./support/host-snapshot";
+import { status, statusJson, statusOf, statusRow, statusUntil } from "./support/status-cli";
 import { RESTART_DELAY_SECONDS } from "../../components/core/keepalived/render-keepalived-steps";
 import {
     RS_ADDRESS,
@@ -101,6 +107,9 @@ function haCluster(o: { nopreempt?: boolean; rs1Weight?: number } = {}): Record<
 }
 
 const mac: Record<string, string> = {};
+/** Every host of the pair as the up left it (test 1): what a reset between scenarios must give back. */
+const HOSTS = [...DIRECTORS, "rs1", "rs2"] as const;
+const afterUp: Partial<Record<LabHostName, HostSnapshot>> = {};
 
 /** Which directors hold the VIP (with its ens33:0 label). */
 async function vipHolders(): Promise<LabHostName[]> {
@@ -234,6 +243,7 @@ describe.sequential("HaPair with the real engine", () => {
         expect(new Set(bodies)).toEqual(new Set(["rs1", "rs2"]));
         expect(Math.abs(count("rs1") - count("rs2")), bodies.join(",")).toBeLessThanOrEqual(2);
         expect(await clientNeighbour()).toBe(mac.director1);
+        for (const host of HOSTS) afterUp[host] = await snapshotHost(host);
     });
 
     it("2a. keepalived SIGKILLed on the master: systemd starts it again (the supervision drop-in), the master keeps the VIP, and clients see no longer gap than a failover", async () => {
@@ -271,7 +281,36 @@ describe.sequential("HaPair with the real engine", () => {
         await expectTables();
     });
 
-    it("2b. the master VM powered off: the backup takes the VIP within 3 x advert_int + 1 s; the master boots and preempts", async () => {
+    it("2a+. npm run status on the pair: VRRP states and VIPs, a real server its checks took out, keepalived stopped on the master; then a reset checked against the tables and the hosts after up", async () => {
+        let hosts = await statusJson(STACK);
+        expect(statusOf(hosts, "director1").node).toMatchObject({ keepalived: "active", vrrp: "MASTER", holdsVips: [VIP] });
+        expect(statusOf(hosts, "director2").node).toMatchObject({ keepalived: "active", vrrp: "BACKUP", holdsVips: [] });
+        for (const h of hosts) expect(h.rows.map((r) => r.mark), h.host).toEqual(["owned", "owned", "owned"]);
+
+        await onHostOk("rs2", webCommand(false));
+        hosts = await statusUntil(STACK, (hs) => hs.every((h) => statusRow(h, dest(RS_ADDRESS.rs2))?.mark === "missing"), 30_000);
+        for (const h of hosts) expect(statusRow(h, dest(RS_ADDRESS.rs1))?.mark, h.host).toBe("owned");
+        await onHostOk("rs2", webCommand(true));
+
+        await onHostOk("director1", "systemctl stop keepalived");
+        const started = Date.now();
+        while (!(await holdsVip("director2")) && Date.now() - started < 20_000) await sleep(500);
+        hosts = await statusJson(STACK);
+        expect(statusOf(hosts, "director1").node).toMatchObject({ keepalived: "inactive", holdsVips: [] });
+        expect(statusOf(hosts, "director2").node).toMatchObject({ keepalived: "active", vrrp: "MASTER", holdsVips: [VIP] });
+
+        // The reset, checked before the next scenario relies on it: director1's keepalived back (it
+        // preempts), rs2 back in both tables, and every host as the up left it.
+        await onHostOk("director1", "systemctl start keepalived");
+        await untilHolds("director1", true, 30_000);
+        for (const until = Date.now() + 30_000; Date.now() < until; await sleep(500)) {
+            if ((await Promise.all(DIRECTORS.map((d) => liveEntries(d)))).every((t) => JSON.stringify(t) === JSON.stringify(desired()))) break;
+        }
+        await expectTables();
+        for (const host of HOSTS) expect(snapshotDiff(afterUp[host]!, await snapshotHost(host)), host).toEqual({});
+    });
+
+    it("2b. the master VM powered off: the backup takes the VIP within 3 x advert_int + 1 s, npm run status names the master as not read and exits 1; the master boots and preempts", async () => {
         const off = await underTraffic("master VM powered off", () => fault(() => killHost("director1")), "director2", () => untilHolds("director2", true, 15_000));
         report("master VM killed -> backup holds the VIP (client sees its ARP)", off.takeover);
         report("  (lab kill: qemu SIGKILLed and reaped within)", seconds(off.fired.done - off.fired.at));
@@ -280,6 +319,18 @@ describe.sequential("HaPair with the real engine", () => {
         expect(off.outage.gapSeconds).toBeLessThanOrEqual(GAP_BOUND);
         expect(off.failedAfterMove).toEqual([]);
         expect(await liveEntries("director2")).toEqual(desired());
+
+        // npm run status meanwhile: director1 named as not read, and why; director2 still read, as the master; exit 1.
+        const offline = await status(STACK, true);
+        expect(offline.code, offline.stderr).toBe(1);
+        const hosts = (JSON.parse(offline.stdout) as { hosts: HostStatus[] }).hosts;
+        expect(statusOf(hosts, "director1").error).toMatch(/unreachable|handshake|refused|timed out/i);
+        expect(statusOf(hosts, "director1").rows).toEqual([]);
+        expect(statusOf(hosts, "director2").error).toBeUndefined();
+        expect(statusOf(hosts, "director2").node).toMatchObject({ vrrp: "MASTER", holdsVips: [VIP] });
+        const text = await status(STACK, false);
+        expect(text.code).toBe(1);
+        expect(text.stdout).toMatch(/director1.*not read: /);
 
         // keepalived is enabled: it starts at boot as MASTER with the higher priority and takes the VIP back.
         const boot = await underTraffic("director1 boots and preempts", () => fault(() => startHost("director1")), "director1", () => untilHolds("director1", true, 60_000));
