@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 import FileOrder from "./test/support/file-order";
 
 // Three projects so `npm run test:unit` never needs a host, while `npm test` runs the lab
-// and engine tiers too. Lab and e2e run one file at a time: they share the same VMs.
+// and engine tiers too. e2e files run one at a time; lab files two at a time where the hosts
+// they lease are disjoint.
 export default defineConfig({
     test: {
         projects: [
@@ -18,7 +19,8 @@ export default defineConfig({
                     name: "lab",
                     include: ["test/lab/**/*.test.ts"],
                     globalSetup: ["test/support/lab-lock.ts"],
-                    fileParallelism: false,
+                    // Two files at a time: each leases the hosts it uses (test/support/host-lease.ts),
+                    // so only files with disjoint hosts overlap.
                     testTimeout: 600_000,
                     hookTimeout: 900_000,
                 },
@@ -34,9 +36,9 @@ export default defineConfig({
                 },
             },
         ],
-        // Unit files run side by side on two workers (vitest's default leaves one core idle,
-        // which on a 2-core machine meant one worker); lab and e2e files, which share the VMs,
-        // set fileParallelism: false themselves. A false here would hold for every project.
+        // Files run side by side on two workers (vitest's default leaves one core idle, which on
+        // a 2-core machine meant one worker); e2e files, which share the VMs, set
+        // fileParallelism: false themselves. A false here would hold for every project.
         maxWorkers: 2,
         // Each file's wall-clock seconds, for the table `npm test` ends with (scripts/test.sh).
         reporters: ["default", "./test/support/timing-reporter.ts"],

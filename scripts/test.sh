@@ -21,10 +21,17 @@ run_tier() {
 finish() { node scripts/test-times.js table; }
 trap finish EXIT
 
-# lab-down.test.ts proves that down leaves nothing; it runs after the e2e tier, which needs the lab up.
+# lab.test.ts proves a cold lab, alone; the other lab files then run two at a time where their
+# hosts are disjoint (test/support/host-lease.ts). lab-down.test.ts proves that down leaves
+# nothing; it runs after the e2e tier, which needs the lab up.
+LAB_FIRST=test/lab/lab.test.ts
 LAB_DOWN=test/lab/lab-down.test.ts
+lab_tier() {
+    npx vitest run --project lab "$LAB_FIRST" &&
+        npx vitest run --project lab --exclude "$LAB_FIRST" --exclude "$LAB_DOWN"
+}
 run_tier typecheck npm run --silent typecheck &&
     run_tier unit npm run --silent test:unit &&
-    run_tier lab npx vitest run --project lab --exclude "$LAB_DOWN" &&
+    run_tier lab lab_tier &&
     run_tier e2e npm run --silent test:e2e &&
     run_tier lab-down npx vitest run --project lab "$LAB_DOWN"

@@ -12,6 +12,7 @@ import { openSsh } from "../../components/providers/ssh-transport";
 import type { HostTransport } from "../../components/providers/transport";
 import { applyTable, readLive, type TableState } from "../../components/providers/ipvs-table-logic";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
+import { leaseHosts } from "../support/host-lease";
 
 const RULES_FILE = "/var/lib/pulumi-lvs-test/batched.rules";
 /** Makes the kernel's request for the mh scheduler fail, as on a director built without it. */
@@ -36,6 +37,7 @@ let t: HostTransport;
 let owned: Record<string, string> = {};
 
 describe.sequential("batched apply on director2's kernel", () => {
+    leaseHosts("director2");
     beforeAll(async () => {
         await up();
         t = await openSsh(labSshTarget("director2"));

@@ -17,6 +17,7 @@ import { normalizeRuleset, serviceKeyArgs, type Ruleset } from "../../components
 import { parseListingWithProc } from "../../components/core/ipvs/ipvs-proc";
 import { Rng } from "../support/ipvs-random";
 import { genHaCluster } from "../support/random-cluster";
+import { leaseHosts } from "../support/host-lease";
 
 const SEEDS = 60;
 const ALL_SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"];
@@ -40,6 +41,7 @@ function directorTable(seed: number): Ruleset | undefined {
 }
 
 describe.sequential("the kernel takes what the schema accepts", () => {
+    leaseHosts("director2");
     beforeAll(async () => {
         await up();
         const out = await onHostOk("director2", `for m in ${ALL_SCHEDULERS.join(" ")}; do modprobe -q ip_vs_$m && echo $m; done; true`);

@@ -6,8 +6,10 @@
 import * as fs from "fs";
 import { describe, expect, it } from "vitest";
 import { HOSTS_JSON, down, lab, labProcesses, sh, status, up } from "./lab";
+import { EVERY_HOST, leaseHosts } from "../support/host-lease";
 
 describe("lab down", () => {
+    leaseHosts(...EVERY_HOST);
     it("down leaves no VM, forward, tap, bridge, namespace or state behind", async () => {
         await up();
         expect(labProcesses().length).toBeGreaterThan(0);

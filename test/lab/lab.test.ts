@@ -29,6 +29,7 @@ import {
     type LabHosts,
 } from "./lab";
 import { DIRECTOR, REAL_SERVERS, VIP, applySeed000, undoSeed000 } from "./seed-000-dr";
+import { EVERY_HOST, leaseHosts } from "../support/host-lease";
 
 const EXPECTED_ADDRESSES = {
     director1: "192.168.13.111",
@@ -39,6 +40,7 @@ const EXPECTED_ADDRESSES = {
 };
 
 describe("lab", () => {
+    leaseHosts(...EVERY_HOST);
     let upOutput = "";
     let hosts: LabHosts;
 

@@ -13,6 +13,7 @@ import { parseCluster } from "../../components/schema/cluster";
 import { groupView } from "../../components/core/host/cluster-model";
 import { renderRestore } from "../../components/core/ipvs/ipvs-render";
 import { clusterOf } from "../support/stacks";
+import { leaseHosts } from "../support/host-lease";
 
 type Expect = "alternate" | "wrr" | "one" | "rs1" | "any";
 const CASES: [string, string[], Expect][] = [
@@ -53,6 +54,7 @@ async function answers(): Promise<string[]> {
 }
 
 describe.sequential("every scheduler carries traffic on the real kernel", () => {
+    leaseHosts("director1", "rs1", "rs2");
     beforeAll(async () => {
         await up();
         await applySeed000();

@@ -7,14 +7,25 @@
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import * as path from "path";
 
-const FIRST = ["test/lab/lab.test.ts"];
+/**
+ * Lab files run two at a time where their leased hosts are disjoint (host-lease.ts): each file
+ * here is next to one it can run beside. Files not listed run after these, by name.
+ */
+const ORDER = [
+    "test/lab/lab.test.ts",
+    "test/lab/batched-apply.test.ts", // director2, beside
+    "test/lab/schedulers.test.ts", // director1, rs1, rs2
+    "test/lab/kernel-parity.test.ts", // director2 again, after batched-apply
+    "test/lab/keepalived-parity.test.ts", // no host
+    "test/lab/nft-parity.test.ts", // no host
+];
 const LAST = ["test/lab/lab-down.test.ts"];
 
 function rank(file: string): number {
     const rel = path.relative(process.cwd(), file);
-    if (FIRST.includes(rel)) return 0;
-    if (LAST.includes(rel)) return 2;
-    return 1;
+    if (LAST.includes(rel)) return ORDER.length + 1;
+    const at = ORDER.indexOf(rel);
+    return at === -1 ? ORDER.length : at;
 }
 
 export default class FileOrder extends BaseSequencer {
