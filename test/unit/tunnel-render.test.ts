@@ -14,7 +14,7 @@ import { tunCluster, tunModel, type TunnelInput } from "../support/tun-cluster";
 
 /** The text a step writes to `path` (between its heredoc markers). */
 function written(script: string, path: string): string {
-    const start = script.indexOf(`cat > ${path}.tmp <<'PULUMI_LVS_EOF'\n`);
+    const start = script.indexOf(`(umask 077 && cat > ${path}.tmp) <<'PULUMI_LVS_EOF'\n`);
     expect(start, `${path} is not written`).toBeGreaterThanOrEqual(0);
     const body = script.slice(script.indexOf("\n", start) + 1);
     return body.slice(0, body.indexOf("\nPULUMI_LVS_EOF"));
@@ -40,7 +40,8 @@ ${ADOPT}
 mkdir -p /var/lib/pulumi-lvs
 touch ${ADDED}
 mkdir -p "$(dirname /etc/modules-load.d/pulumi-lvs-tunnel.conf)"
-cat > /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp <<'PULUMI_LVS_EOF'
+rm -f /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp
+(umask 077 && cat > /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp) <<'PULUMI_LVS_EOF'
 ${modules.join("\n")}
 PULUMI_LVS_EOF
 chmod 0644 /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp

@@ -27,10 +27,14 @@ export function script(lines: string[]): string {
  * Shell snippet that writes `content` to `path` atomically (heredoc with a quoted marker, so
  * nothing in it expands). `beforeReplace` may look at the new file (named by its argument)
  * and the old one before the move.
+ *
+ * The new file is created 0600 (umask 077, after removing any leftover from a failed run, whose
+ * mode `>` would keep) and gets `mode` only once it is whole: a file that holds a secret (the
+ * VRRP password in keepalived.conf) is never readable by others, not even while it is written.
  */
 export function writeFile(path: string, content: string, mode = "0644", beforeReplace?: (tmp: string) => string): string {
     const marker = "PULUMI_LVS_EOF";
     if (content.split("\n").includes(marker)) throw new Error(`writeFile: content contains the heredoc marker`);
     const tmp = `${path}.tmp`;
-    return [`mkdir -p "$(dirname ${path})"`, `cat > ${tmp} <<'${marker}'`, content.replace(/\n$/, ""), marker, `chmod ${mode} ${tmp}`, ...(beforeReplace ? [beforeReplace(tmp)] : []), `mv ${tmp} ${path}`].join("\n");
+    return [`mkdir -p "$(dirname ${path})"`, `rm -f ${tmp}`, `(umask 077 && cat > ${tmp}) <<'${marker}'`, content.replace(/\n$/, ""), marker, `chmod ${mode} ${tmp}`, ...(beforeReplace ? [beforeReplace(tmp)] : []), `mv ${tmp} ${path}`].join("\n");
 }
