@@ -18,9 +18,17 @@ export const CONFIG_DIR = "/etc/pulumi-lvs";
  */
 export const REMOVE_STATE_DIR_IF_EMPTY = `rmdir ${STATE_DIR} 2>/dev/null || true`;
 
-/** Every script starts strict so a failed step fails the resource instead of half-applying. */
+/**
+ * Every script starts strict so a failed step fails the resource instead of half-applying.
+ *
+ * Its commands run in one group with stdin closed: a script reaches the host on stdin (`sh -s`),
+ * so a command that read stdin (a package manager's prompt, anything that reads until EOF)
+ * would eat the lines after it. The shell reads a whole group before running it, and no command
+ * in a host script needs the script's stdin: here-documents, pipes and `< file` bring their own.
+ */
 export function script(lines: string[]): string {
-    return ["set -eu", ...lines].join("\n") + "\n";
+    // An empty group is a syntax error.
+    return ["set -eu", ...(lines.length > 0 ? ["{", ...lines, "} </dev/null"] : [])].join("\n") + "\n";
 }
 
 /**
