@@ -5,7 +5,7 @@
  * real server out until it answers again; the IpvsTable then shows and verifies its entries.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { directorSettingsSchema, type DirectorSettings } from "./schema/director";
+import { directorSettingsSchema, type DirectorSettings, type DirectorSettingsInput } from "./schema/director";
 import { parseOrThrow } from "./schema/parse";
 import { directorModel, type DirectorModel, type GroupView } from "./core/host/cluster-model";
 import { directorSteps, OWNED_RULES_FILE } from "./core/host/render-director";
@@ -22,17 +22,24 @@ import { renderWhenKnown } from "./parts/host-render";
 import { knownViews, type VipGroup } from "./vip-group";
 
 /** For use as a library: raw settings, validated here once. */
+/**
+ * A Director used directly. The settings are typed from the schema's input type
+ * (DirectorSettingsInput). The host's address and SSH settings, and the real servers' addresses
+ * and weights in the VipGroups, may be pulumi.Inputs. The settings here are plain values, each
+ * for the reason its comment gives: they are checked when the component is constructed, before
+ * any resource exists.
+ */
 export interface DirectorArgs {
     host: HostInput;
     vipGroups: VipGroup[];
-    /** Default ens33. */
-    interface?: string;
-    /** First alias number (ens33:N). Default 0. */
-    aliasStart?: number;
-    /** Drain of leaving real servers. Default 60 s timeout, 2 s polls. */
-    drain?: { timeoutSeconds?: number; pollSeconds?: number };
-    /** Health-check real servers with keepalived (no VRRP). Default false. */
-    healthChecks?: boolean;
+    /** The client-facing interface that carries the VIP aliases. Default ens33. Plain: it is the host's own interface name, which no other resource gives. */
+    interface?: DirectorSettingsInput["interface"];
+    /** First alias number (ens33:N). Default 0. Plain: like `interface`, a setting of the host. */
+    aliasStart?: DirectorSettingsInput["aliasStart"];
+    /** Drain of leaving real servers. Default 60 s timeout, 2 s polls. Plain: the stack's own policy, not another resource's output. */
+    drain?: DirectorSettingsInput["drain"];
+    /** Health-check real servers with keepalived (no VRRP). Default false. Plain: it decides which resources exist (keepalived's steps). */
+    healthChecks?: DirectorSettingsInput["healthChecks"];
     /** See ParsedDirectorArgs.realServers. Default none. */
     realServers?: pulumi.Resource[];
 }

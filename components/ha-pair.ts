@@ -7,7 +7,7 @@
  * master), with a boot unit that loads them again.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { haPairSchema, type HaPairSpec } from "./schema/ha-pair";
+import { haPairSchema, type HaNodeSpecInput, type HaPairSpec, type HaPairSpecInput } from "./schema/ha-pair";
 import { parseOrThrow } from "./schema/parse";
 import { haPairNodes, type HaNode } from "./core/keepalived/render-ha-pair";
 import type { GroupView } from "./core/host/cluster-model";
@@ -23,39 +23,51 @@ import { knownViews, type VipGroup } from "./vip-group";
 import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
 import { slowReloadWarning } from "./core/keepalived/reload-estimate";
 
+/**
+ * A node of an HaPair used directly, typed from the schema's input type (HaNodeSpecInput). The
+ * host's address and SSH settings may be pulumi.Inputs. The settings here, like HaPairArgs', are
+ * plain: they are written into keepalived.conf and checked against each other (distinct
+ * priorities, not both nodes in maintenance) when the component is constructed, and the
+ * maintenance switch decides which resources exist (the peer's handback step).
+ */
 export interface HaNodeArgs {
     host: HostInput;
     /** 1..254; the higher one starts as MASTER (unless nopreempt or preemptDelay is set). */
-    priority: number;
+    priority: HaNodeSpecInput["priority"];
     /** VRRP and VIP interface. Default ens33. */
-    interface?: string;
+    interface?: HaNodeSpecInput["interface"];
     /** Planned maintenance: the node hands the VIPs to its peer within about a second, by VRRP; once this is off, the peer hands them back the same way (with preemptDelay; without it the node preempts at once). Default false. */
-    maintenance?: boolean;
+    maintenance?: HaNodeSpecInput["maintenance"];
 }
 
-/** For use as a library: raw settings, validated here once. */
+/**
+ * For use as a library: settings typed from the schema's input type (HaPairSpecInput), validated
+ * here once. Plain values, for the reason HaNodeArgs gives: they make up keepalived.conf, are
+ * checked against each other when the component is constructed, and some decide which resources
+ * exist (preemptDelay and nopreempt the handback step).
+ */
 export interface HaPairArgs {
     /** The VRRP instance name. Default: the resource name (must be 1-40 lowercase letters, digits or '-'). */
-    name?: string;
+    name?: HaPairSpecInput["name"];
     nodes: [HaNodeArgs, HaNodeArgs];
     /** VRRP router id 1..255, unique on the segment. */
-    virtualRouterId: number;
+    virtualRouterId: HaPairSpecInput["virtualRouterId"];
     /** Seconds between VRRP adverts. Default 1. */
-    advertInt?: number;
+    advertInt?: HaPairSpecInput["advertInt"];
     /** VRRP PASS authentication (1-8 characters; sent in clear text, so not a real secret). Default none. */
-    authentication?: { password: string };
+    authentication?: HaPairSpecInput["authentication"];
     /** Unicast adverts between the nodes' addresses instead of multicast. Default false. */
-    unicast?: boolean;
+    unicast?: HaPairSpecInput["unicast"];
     /** A recovered higher-priority node does not take the VIPs back. Default false. */
-    nopreempt?: boolean;
+    nopreempt?: HaPairSpecInput["nopreempt"];
     /** Seconds a recovered higher-priority node waits before taking over. Default none; with syncConnections, 10 or more lets it learn the backup's connections first, so failback keeps them. */
-    preemptDelay?: number;
+    preemptDelay?: HaPairSpecInput["preemptDelay"];
     /** Sync connection state to the backup (ipvs sync daemon), so failover keeps connections. Default true. */
-    syncConnections?: boolean;
+    syncConnections?: HaPairSpecInput["syncConnections"];
     /** A real server removed from the pool gets weight 0 and keeps its connections until they end or this limit passes; then the reload deletes it. Default 60 s, polled every 2 s. */
-    drain?: { timeoutSeconds?: number; pollSeconds?: number };
+    drain?: HaPairSpecInput["drain"];
     /** Alias numbers start here (ens33:N). Default 0. */
-    aliasStart?: number;
+    aliasStart?: HaPairSpecInput["aliasStart"];
     vipGroups: VipGroup[];
     /** See ParsedDirectorArgs.realServers: both nodes' tables wait for them. Default none. */
     realServers?: pulumi.Resource[];

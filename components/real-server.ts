@@ -7,7 +7,7 @@
  * before.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { realServerSettingsSchema, type ArpMethod, type RealServerSettings } from "./schema/real-server";
+import { realServerSettingsSchema, type RealServerSettings, type RealServerSettingsInput } from "./schema/real-server";
 import { parseOrThrow } from "./schema/parse";
 import { realServerModel, type GroupView, type RealServerModel } from "./core/host/cluster-model";
 import { realServerSteps } from "./core/host/render-real-server";
@@ -18,18 +18,29 @@ import { renderWhenKnown } from "./parts/host-render";
 import { knownViews, type VipGroup } from "./vip-group";
 
 /** For use as a library: raw settings, validated here once. */
+/**
+ * A RealServer used directly. The settings are typed from the schema's input type
+ * (RealServerSettingsInput). The host's address and SSH settings may be pulumi.Inputs; the
+ * settings here are plain values, each for the reason its comment gives: they are checked when
+ * the component is constructed, before any resource exists.
+ */
 export interface RealServerArgs {
     host: HostInput;
     /** The groups whose pools list this host; its role and VIPs follow from them. */
     vipGroups: VipGroup[];
-    /** Interface facing clients and director. Default ens33. */
-    interface?: string;
-    /** First lo alias number (lo:N). Default 0. */
-    aliasStart?: number;
-    /** NAT: the director's address, to become the default gateway. Default none. */
-    natGateway?: string;
-    /** DR/TUN: hide the VIPs from ARP with "sysctl" (arp_ignore/arp_announce) or "arptables" rules. Default "sysctl". */
-    arpMethod?: ArpMethod;
+    /** Interface facing clients and director. Default ens33. Plain: it is the host's own interface name, which no other resource gives. */
+    interface?: RealServerSettingsInput["interface"];
+    /** First lo alias number (lo:N). Default 0. Plain: like `interface`, a setting of the host. */
+    aliasStart?: RealServerSettingsInput["aliasStart"];
+    /**
+     * NAT: the director's address, to become the default gateway. Default none. Plain: whether
+     * it is set decides whether the host gets its gateway step, and only the addresses and SSH
+     * settings of hosts and the addresses and weights of real servers are deferred until known
+     * (parts/deferred.ts); pass the director's address as a string.
+     */
+    natGateway?: RealServerSettingsInput["natGateway"];
+    /** DR/TUN: hide the VIPs from ARP with "sysctl" (arp_ignore/arp_announce) or "arptables" rules. Default "sysctl". Plain: it decides which resources exist (the arptables step). */
+    arpMethod?: RealServerSettingsInput["arpMethod"];
 }
 
 /** From the cluster builder: settings and host as parseCluster validated them, taken as they are. */

@@ -3,15 +3,22 @@
  * yields the desired ipvs ruleset, which Directors and HaPairs apply.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { addressBookSchema, unknownHostIssues, vipGroupSchema, type VipGroupSpec } from "./schema/vip-group";
+import { addressBookSchema, unknownHostIssues, vipGroupSchema, type RealServerRefSpecInput, type ServiceSpecInput, type VipGroupSpec, type VipGroupSpecInput } from "./schema/vip-group";
 import { ConfigError } from "./base/errors";
 import { parseOrThrow } from "./schema/parse";
 import { groupView, type AddressBook, type GroupView } from "./core/host/cluster-model";
 import { toEntries } from "./core/ipvs/ipvs-entries";
 import { tableSummary, type TableSummary } from "./core/ipvs/ipvs-summary";
-import { GROUP_FIELDS, holdsOutputs, whenKnown, withStandIns } from "./parts/deferred";
+import { GROUP_FIELDS, holdsOutputs, whenKnown, withStandIns, type WithInputs } from "./parts/deferred";
 
-/** For use as a library: a raw group spec, validated here once. */
+/** A pool's real server as VipGroupArgs takes it: RealServerRefSpecInput, with `address` and `weight` as pulumi.Inputs too. */
+export type RealServerRefArgs = WithInputs<RealServerRefSpecInput, "address" | "weight">;
+/** A virtual service as VipGroupArgs takes it: ServiceSpecInput, with its real servers as RealServerRefArgs. */
+export type ServiceSpecArgs = Omit<ServiceSpecInput, "realServers"> & { realServers?: RealServerRefArgs[] };
+/** A group as VipGroupArgs takes it: VipGroupSpecInput (defaults optional), with its services as ServiceSpecArgs. */
+export type VipGroupSpecArgs = Omit<VipGroupSpecInput, "services"> & { services: ServiceSpecArgs[] };
+
+/** For use as a library: a group spec, validated here once. */
 export interface VipGroupArgs {
     /**
      * The group (see the config reference). A real server's `address` and `weight` may be
@@ -19,7 +26,7 @@ export interface VipGroupArgs {
      * once known. Outputs elsewhere are refused: the VIPs, services and pools decide which
      * resources exist.
      */
-    spec: unknown;
+    spec: VipGroupSpecArgs;
     /** Addresses of hosts named in pools by `host:`; each address may be a pulumi.Input. Default none. */
     hosts?: Readonly<Record<string, { address: pulumi.Input<string> }>>;
 }

@@ -50,9 +50,19 @@ const STAND_INS = {
 
 export type DeferrableField = keyof typeof STAND_INS;
 /** A host spec: its address and how SSH reaches it (bastion included). */
-export const HOST_FIELDS: readonly DeferrableField[] = ["address", "host", "hostKey", "port", "user"];
+export const HOST_FIELDS = ["address", "host", "hostKey", "port", "user"] as const satisfies readonly DeferrableField[];
 /** A VipGroup: a real server's address and weight, in a pool or in the group's `hosts`. */
-export const GROUP_FIELDS: readonly DeferrableField[] = ["address", "weight"];
+export const GROUP_FIELDS = ["address", "weight"] as const satisfies readonly DeferrableField[];
+
+/**
+ * `T` (a schema's input type) with each field named in `K`, at any depth, taking a pulumi.Input
+ * too: the type of a spec whose `K` fields withStandIns defers.
+ */
+export type WithInputs<T, K extends PropertyKey> = T extends readonly (infer E)[]
+    ? WithInputs<E, K>[]
+    : T extends object
+      ? { [P in keyof T]: P extends K ? pulumi.Input<Exclude<T[P], undefined>> : WithInputs<T[P], K> }
+      : T;
 
 /**
  * `value` with each Output replaced by its stand-in. `nameAt` names the host a path belongs to

@@ -5,10 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../base/errors";
-import { hostSchema, type HostSpec } from "../schema/host";
+import { hostSchema, type HostSpec, type HostSpecInput } from "../schema/host";
 import { parseOrThrow } from "../schema/parse";
 import type { GroupView } from "../core/host/cluster-model";
-import { HOST_FIELDS, holdsOutputs, whenKnown, withStandIns } from "./deferred";
+import { HOST_FIELDS, holdsOutputs, whenKnown, withStandIns, type WithInputs } from "./deferred";
 
 /**
  * How host steps run: "ssh2" (the default) through our RemoteStep provider, or
@@ -36,12 +36,15 @@ export interface HostAccess {
 }
 
 /**
- * A host as a component used directly takes it: the spec is raw and validated by hostAccess.
- * Its address and SSH settings (host, port, user, hostKey, also the bastion's) may be
- * pulumi.Inputs, e.g. the address of a VM created by the same program.
+ * A host spec as a component used directly takes it: the schema's input type (HostSpecInput:
+ * defaults optional), with its address and SSH settings (host, port, user, hostKey, also the
+ * bastion's) as pulumi.Inputs too, e.g. the address of a VM created by the same program.
  */
+export type HostSpecArgs = WithInputs<HostSpecInput, (typeof HOST_FIELDS)[number]>;
+
+/** A host as a component used directly takes it: the spec is validated by hostAccess, once its Outputs are known. */
 export interface HostInput extends Omit<HostAccess, "spec" | "known"> {
-    spec: unknown;
+    spec: HostSpecArgs;
 }
 
 /** Validates a raw host spec, now or, for the values that are Outputs, once they are known; errors are named `${root}.host...`. */

@@ -27,6 +27,8 @@ export const clusterSchema = z
     .superRefine(checkReferences);
 
 export type ClusterSpec = z.infer<typeof clusterSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type ClusterSpecInput = z.input<typeof clusterSchema>;
 type Issue = (path: (string | number)[], message: string) => void;
 
 /** A host's address by name; only the stack's own hosts count (not "constructor" and the like). */

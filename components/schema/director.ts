@@ -31,3 +31,7 @@ export const directorSettingsSchema = directorSchema.omit({ host: true, vipGroup
 export type DirectorSpec = z.infer<typeof directorSchema>;
 export type DirectorSettings = z.infer<typeof directorSettingsSchema>;
 export type DrainSpec = z.infer<typeof drainSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type DirectorSpecInput = z.input<typeof directorSchema>;
+export type DirectorSettingsInput = z.input<typeof directorSettingsSchema>;
+export type DrainSpecInput = z.input<typeof drainSchema>;

@@ -51,3 +51,6 @@ export const haPairSchema = z
     });
 
 export type HaPairSpec = z.infer<typeof haPairSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type HaPairSpecInput = z.input<typeof haPairSchema>;
+export type HaNodeSpecInput = HaPairSpecInput["nodes"][number];

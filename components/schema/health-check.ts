@@ -56,3 +56,5 @@ export const healthCheckSchema = z.discriminatedUnion("type", [
 ]);
 
 export type HealthCheckSpec = z.infer<typeof healthCheckSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type HealthCheckSpecInput = z.input<typeof healthCheckSchema>;

@@ -50,3 +50,6 @@ export const hostSchema = z.strictObject({
 
 export type HostSpec = z.infer<typeof hostSchema>;
 export type SshSpec = z.infer<typeof sshSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type HostSpecInput = z.input<typeof hostSchema>;
+export type SshSpecInput = z.input<typeof sshSchema>;

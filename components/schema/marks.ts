@@ -48,6 +48,8 @@ export const markSchema = z.strictObject({
 });
 
 export type MarkSpec = z.infer<typeof markSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type MarkSpecInput = z.input<typeof markSchema>;
 
 type Path = (string | number)[];
 

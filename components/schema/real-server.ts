@@ -29,3 +29,6 @@ export const realServerSettingsSchema = realServerSchema.omit({ host: true });
 
 export type RealServerSpec = z.infer<typeof realServerSchema>;
 export type RealServerSettings = z.infer<typeof realServerSettingsSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type RealServerSpecInput = z.input<typeof realServerSchema>;
+export type RealServerSettingsInput = z.input<typeof realServerSettingsSchema>;

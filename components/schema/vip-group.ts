@@ -110,11 +110,11 @@ export const vipGroupSchema = z
         checkGroupMarks(group, ctx);
     });
 
-type ServiceInput = z.infer<typeof serviceSchema>;
+type ParsedService = z.infer<typeof serviceSchema>;
 type Path = (string | number)[];
 
 /** Checks one service; returns its identity for duplicate detection, or undefined when malformed. */
-function checkService(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): string | undefined {
+function checkService(svc: ParsedService, ctx: z.RefinementCtx, path: Path): string | undefined {
     const issue = (sub: Path, message: string) => ctx.addIssue({ code: "custom", path: [...path, ...sub], message });
     let id: string | undefined;
     if (svc.fwmark !== undefined) {
@@ -154,7 +154,7 @@ function checkService(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): stri
     return id;
 }
 
-function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): void {
+function checkRealServers(svc: ParsedService, ctx: z.RefinementCtx, path: Path): void {
     const seen = new Map<string, number>();
     svc.realServers.forEach((rs, i) => {
         const at = [...path, "realServers", i];
@@ -187,6 +187,10 @@ function checkRealServers(svc: ServiceInput, ctx: z.RefinementCtx, path: Path): 
 export type VipGroupSpec = z.infer<typeof vipGroupSchema>;
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type RealServerRefSpec = z.infer<typeof realServerRefSchema>;
+/** What a user writes (zod's input type): defaults optional, unions and literals kept; a misspelled field or a wrong type fails tsc. */
+export type VipGroupSpecInput = z.input<typeof vipGroupSchema>;
+export type ServiceSpecInput = z.input<typeof serviceSchema>;
+export type RealServerRefSpecInput = z.input<typeof realServerRefSchema>;
 
 /** IPv6 persistence netmask must be a prefix length, IPv4 a dotted mask; checked where the VIP family is known. */
 export function persistenceNetmaskFits(netmask: string | number, vip: string): boolean {

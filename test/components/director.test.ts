@@ -65,7 +65,7 @@ describe.each([true, false])("seed-000 components (dryRun=%s)", (dryRun) => {
         expect(isSecret(byName(rs, "director1-director-ipvs").inputs.connection)).toBe(true);
         const vip = reveal(raw);
         // RemoteStep takes the scripts themselves and feeds them to sh -s on stdin.
-        expect(vip.create).toBe("set -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n");
+        expect(vip.create).toBe("set -eu\n{\nip addr replace 192.168.13.100/32 dev lo label lo:0\n} </dev/null\n");
         expect(vip.stdin).toBeUndefined();
         expect(vip.update).toBe(vip.create);
         expect(vip.delete).toContain("ip addr del 192.168.13.100/32 dev lo");
@@ -153,7 +153,7 @@ describe("step runner", () => {
         expect(inputs.connection).toMatchObject({ host: "192.168.13.112", port: 22, user: "root", hostKey: expect.stringMatching(/^ssh-ed25519 /), perDialTimeout: 5, dialErrorLimit: 3 });
         // The scripts go on stdin; the commands only name the part to run (stepOnStdin).
         expect([inputs.create, inputs.update, inputs.delete]).toEqual(["sh -s create", "sh -s create", "sh -s delete"]);
-        expect(inputs.stdin).toContain('case "${1:-}" in\ncreate)\nset -eu\nip addr replace 192.168.13.100/32 dev lo label lo:0\n;;\ndelete)\n');
+        expect(inputs.stdin).toContain('case "${1:-}" in\ncreate)\nset -eu\n{\nip addr replace 192.168.13.100/32 dev lo label lo:0\n} </dev/null\n;;\ndelete)\n');
         expect(inputs.stdin.slice(inputs.stdin.indexOf("delete)"))).toContain("ip addr del 192.168.13.100/32 dev lo");
         for (const r of rs) expect(inPlaintext(r.inputs, "not-a-real-key"), r.name).toBe(false);
         // Every step's stdin is a script /bin/sh accepts.

@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { runUnderMocks, reveal, type MockResource } from "../support/mocks";
-import { VipGroup, Director, RealServer, HaPair, ConfigError } from "../../components/index";
+import { VipGroup, Director, RealServer, HaPair, ConfigError, type VipGroupSpecArgs } from "../../components/index";
 import { hostAccess } from "../../components/parts/host-access";
 import { refusalAsRunError, sameShape, standInAddress } from "../../components/parts/deferred";
 import { parseOrThrow } from "../../components/schema/parse";
@@ -110,6 +110,7 @@ describe("components with pulumi.Inputs", () => {
         let error: unknown;
         await runUnderMocks(() => {
             try {
+                // @ts-expect-error VipGroupSpecArgs takes a plain VIP; a JavaScript program gets the refusal at run time.
                 new VipGroup("web", { spec: { name: "web", vips: [pulumi.output("192.0.2.10")], services: [{ protocol: "tcp", port: 80, realServers: [{ address: "10.0.0.9" }] }] } });
             } catch (e) {
                 error = e;
@@ -129,7 +130,7 @@ describe("components with pulumi.Inputs", () => {
             }
             return undefined;
         };
-        const spec = { name: "web", vips: ["192.0.2.10"], services: [{ protocol: "tcp", port: 80, realServers: [{ host: "rs9" }] }] };
+        const spec: VipGroupSpecArgs = { name: "web", vips: ["192.0.2.10"], services: [{ protocol: "tcp", port: 80, realServers: [{ host: "rs9" }] }] };
         let missing: unknown, bad: unknown;
         await runUnderMocks(() => {
             missing = refusal({ spec, hosts: { rs10: { address: pulumi.output("10.0.0.10") } } });

@@ -2,8 +2,9 @@
  * arpMethod on a DR/TUN real server: the default ("sysctl") renders byte for byte what it did
  * before the setting existed (fixtures/real-server-steps-main.json, rendered by main at
  * 9edcb33, with VIP removal and tunnel release later made to ask sysfs whether the device
- * exists, the boot unit enabled without the daemon-reloads a new unit does not need, and the
- * ARP keys set by one sysctl call);
+ * exists, the boot unit enabled without the daemon-reloads a new unit does not need, the
+ * ARP keys set by one sysctl call, every script's commands in one group with stdin closed, and
+ * every file created 0600 before it is written);
  * "arptables" replaces the ARP sysctls with rules in chains of our own, installs arptables,
  * runs before the VIPs and again at boot.
  */
@@ -30,6 +31,7 @@ const steps = (m: Parameters<typeof realServerSteps>[0]) => JSON.parse(JSON.stri
 
 const CREATE_ONE = [
     "set -eu",
+    "{",
     "arptables -L pulumi-lvs-in -n >/dev/null 2>&1 || arptables -N pulumi-lvs-in",
     "arptables -F pulumi-lvs-in",
     "arptables -L pulumi-lvs-out -n >/dev/null 2>&1 || arptables -N pulumi-lvs-out",
@@ -38,17 +40,20 @@ const CREATE_ONE = [
     "arptables -A pulumi-lvs-out -s 192.168.13.100 -j mangle --mangle-ip-s 192.168.13.112",
     "arptables -L INPUT -n | grep -Eq -- '(^|[[:space:]])-j pulumi-lvs-in([[:space:]]|$)' || arptables -I INPUT 1 -j pulumi-lvs-in",
     "arptables -L OUTPUT -n | grep -Eq -- '(^|[[:space:]])-j pulumi-lvs-out([[:space:]]|$)' || arptables -I OUTPUT 1 -j pulumi-lvs-out",
+    "} </dev/null",
     "",
 ].join("\n");
 
 const DELETE = [
     "set -eu",
+    "{",
     "if command -v arptables >/dev/null 2>&1; then",
     "  while arptables -L INPUT -n | grep -Eq -- '(^|[[:space:]])-j pulumi-lvs-in([[:space:]]|$)'; do arptables -D INPUT -j pulumi-lvs-in; done",
     "  if arptables -L pulumi-lvs-in -n >/dev/null 2>&1; then arptables -F pulumi-lvs-in && arptables -X pulumi-lvs-in; fi",
     "  while arptables -L OUTPUT -n | grep -Eq -- '(^|[[:space:]])-j pulumi-lvs-out([[:space:]]|$)'; do arptables -D OUTPUT -j pulumi-lvs-out; done",
     "  if arptables -L pulumi-lvs-out -n >/dev/null 2>&1; then arptables -F pulumi-lvs-out && arptables -X pulumi-lvs-out; fi",
     "fi",
+    "} </dev/null",
     "",
 ].join("\n");
 

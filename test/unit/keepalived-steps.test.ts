@@ -94,6 +94,22 @@ describe("keepalived config step", () => {
         expect(fs.existsSync(file("var/lib/pulumi-lvs/keepalived.conf.absent"))).toBe(true);
     });
 
+    it("creates the staged file 0600 before the password goes in, even over a world-readable leftover of a failed run", () => {
+        // A cat that notes, as it starts to write a *.tmp file, the umask in effect and the file's mode at that moment.
+        const shim = `out=$(readlink /proc/$$/fd/1)\ncase "$out" in *.tmp) echo "$out $(umask) $(stat -L -c %a /proc/$$/fd/1)" >> "$ST/created" ;; esac\nexec /bin/cat "$@"`;
+        fs.writeFileSync(path.join(root, "bin", "cat"), `#!/bin/sh\n${shim}\n`, { mode: 0o755 });
+        fs.mkdirSync(file("etc/pulumi-lvs"), { recursive: true });
+        fs.writeFileSync(file("etc/pulumi-lvs/keepalived.conf.new.tmp"), "stale\n", { mode: 0o644 });
+        const secret = `${conf(1)}vrrp_instance web {\n    authentication {\n        auth_pass s3cret\n    }\n}\n`;
+        expect(run(keepalivedSteps({ conf: secret, vips: [VIP], ruleset: RULESET, drain: DRAIN }).config.create).code).toBe(0);
+        const created = fs.readFileSync(st("created"), "utf8").trim().split("\n");
+        expect(created).toContain(`${root}/etc/pulumi-lvs/keepalived.conf.new.tmp 0077 600`);
+        // Every file the step writes starts private, whatever mode it ends with.
+        for (const line of created) expect(line).toMatch(/ 0077 600$/);
+        expect(fs.readFileSync(file("etc/keepalived/keepalived.conf"), "utf8")).toBe(secret);
+        expect(fs.statSync(file("etc/keepalived/keepalived.conf")).mode & 0o777).toBe(0o600);
+    });
+
     it("orders keepalived -t before the move in the script itself", () => {
         const text = steps.config.create;
         const test = text.indexOf("keepalived -t -f /etc/pulumi-lvs/keepalived.conf.new");

@@ -70,6 +70,7 @@ describe("the library entry", () => {
         let error: unknown;
         const created = await runUnderMocks(() => {
             try {
+                // @ts-expect-error "fastest" is no scheduler: tsc refuses it, and a JavaScript program gets the refusal at run time.
                 new lib.VipGroup("web", { spec: { name: "web", vips: ["192.0.2.10"], services: [{ protocol: "tcp", port: 80, scheduler: "fastest", realServers: [{ address: "10.0.0.9" }] }] } });
             } catch (e) {
                 error = e;

@@ -14,7 +14,7 @@ import { tunCluster, tunModel, type TunnelInput } from "../support/tun-cluster";
 
 /** The text a step writes to `path` (between its heredoc markers). */
 function written(script: string, path: string): string {
-    const start = script.indexOf(`cat > ${path}.tmp <<'PULUMI_LVS_EOF'\n`);
+    const start = script.indexOf(`(umask 077 && cat > ${path}.tmp) <<'PULUMI_LVS_EOF'\n`);
     expect(start, `${path} is not written`).toBeGreaterThanOrEqual(0);
     const body = script.slice(script.indexOf("\n", start) + 1);
     return body.slice(0, body.indexOf("\nPULUMI_LVS_EOF"));
@@ -23,7 +23,7 @@ function written(script: string, path: string): string {
 const boot = (m: ReturnType<typeof tunModel>) => written(realServerSteps(m).boot.create, "/etc/pulumi-lvs/realserver-boot.sh");
 const sysctlConf = (m: ReturnType<typeof tunModel>) => written(realServerSteps(m).sysctl!.create, "/etc/sysctl.d/90-pulumi-lvs-realserver.conf").split("\n").slice(1);
 /** The sysctl step's commands before it reads any key. */
-const sysctlBefore = (m: ReturnType<typeof tunModel>) => realServerSteps(m).sysctl!.create.split("\n").slice(1, -1).filter((_l, i, all) => i < all.indexOf("mkdir -p /var/lib/pulumi-lvs"));
+const sysctlBefore = (m: ReturnType<typeof tunModel>) => realServerSteps(m).sysctl!.create.split("\n").slice(2, -2).filter((_l, i, all) => i < all.indexOf("mkdir -p /var/lib/pulumi-lvs"));
 const ARP = ["net/ipv4/conf/all/arp_ignore = 1", "net/ipv4/conf/all/arp_announce = 2", "net/ipv4/conf/ens33/arp_ignore = 1", "net/ipv4/conf/ens33/arp_announce = 2"];
 
 const ADDED = "/var/lib/pulumi-lvs/realserver-tunnel.added";
@@ -35,12 +35,14 @@ const RELEASE = `release() {
 }`;
 const ADOPT = `if [ -e /etc/modules-load.d/pulumi-lvs-ipip.conf ] && ! grep -qxF 'link tunl0' ${ADDED} 2>/dev/null; then mkdir -p /var/lib/pulumi-lvs && echo 'link tunl0' >> ${ADDED}; fi`;
 const head = (modules: string[], wanted: string) => `set -eu
+{
 ${modules.map((m) => `modprobe ${m}`).join("\n")}
 ${ADOPT}
 mkdir -p /var/lib/pulumi-lvs
 touch ${ADDED}
 mkdir -p "$(dirname /etc/modules-load.d/pulumi-lvs-tunnel.conf)"
-cat > /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp <<'PULUMI_LVS_EOF'
+rm -f /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp
+(umask 077 && cat > /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp) <<'PULUMI_LVS_EOF'
 ${modules.join("\n")}
 PULUMI_LVS_EOF
 chmod 0644 /etc/modules-load.d/pulumi-lvs-tunnel.conf.tmp
@@ -62,6 +64,7 @@ const fouAdd = (port: number, v6 = "") => `if ! ip fou show | grep -qxF 'port ${
 fi
 `;
 const DELETE = `set -eu
+{
 ${ADOPT}
 rm -f /etc/modules-load.d/pulumi-lvs-tunnel.conf /etc/modules-load.d/pulumi-lvs-ipip.conf
 if [ -e ${ADDED} ]; then
@@ -70,7 +73,10 @@ ${RELEASE.split("\n").map((l) => `  ${l}`).join("\n")}
   rm -f ${ADDED}
 fi
 rmdir /var/lib/pulumi-lvs 2>/dev/null || true
+} </dev/null
 `;
+/** How every script ends: its commands' group, with stdin closed. */
+const END = "} </dev/null\n";
 
 describe("TUN real server, per tunnel type", () => {
     interface OneType {
@@ -102,17 +108,17 @@ describe("TUN real server, per tunnel type", () => {
     it.each(oneType)("%s; rp_filter off on all and the device, whose keys exist once its module is loaded", (_what, t) => {
         const m = tunModel([t.tunnel]);
         const steps = realServerSteps(m);
-        expect(steps.tunnel!.create).toBe(head(t.modules, t.wanted) + t.ensure);
+        expect(steps.tunnel!.create).toBe(head(t.modules, t.wanted) + t.ensure + END);
         expect(steps.tunnel!.delete).toBe(DELETE);
         expect(m.vips).toEqual([{ address: "192.168.13.100", prefix: 32, device: t.device }]);
         // The VIP moves here from the other IPv4 tunnel device when its pools change type.
         const other = t.device === "tunl0" ? "gre0" : "tunl0";
         expect(steps.vips[0].create).toBe(
-            `set -eu\nif [ -e /sys/class/net/${other} ] && ip addr show dev ${other} | grep -qF ' 192.168.13.100/32 '; then ip addr del 192.168.13.100/32 dev ${other}; fi\nip link set ${t.device} up\nip addr replace 192.168.13.100/32 dev ${t.device}\n`,
+            `set -eu\n{\nif [ -e /sys/class/net/${other} ] && ip addr show dev ${other} | grep -qF ' 192.168.13.100/32 '; then ip addr del 192.168.13.100/32 dev ${other}; fi\nip link set ${t.device} up\nip addr replace 192.168.13.100/32 dev ${t.device}\n} </dev/null\n`,
         );
         expect(sysctlBefore(m)).toEqual(t.modules.map((mod) => `modprobe ${mod}`));
         expect(sysctlConf(m)).toEqual([...ARP, "net/ipv4/conf/all/rp_filter = 0", `net/ipv4/conf/${t.device}/rp_filter = 0`]);
-        expect(boot(m)).toBe(["set -eu", ...t.modules.map((mod) => `modprobe ${mod}`), ...t.boot, `ip addr replace 192.168.13.100/32 dev ${t.device}`].join("\n"));
+        expect(boot(m)).toBe(["set -eu", "{", ...t.modules.map((mod) => `modprobe ${mod}`), ...t.boot, `ip addr replace 192.168.13.100/32 dev ${t.device}`, "} </dev/null"].join("\n"));
     });
 
     it("mixed pools: the union of their tunnels, each gue port once, the VIP on tunl0", () => {
@@ -120,13 +126,14 @@ describe("TUN real server, per tunnel type", () => {
         expect(m.tunnels).toEqual([{ type: "ipip" }, { type: "gue", port: 5555 }, { type: "gue", port: 6080 }, { type: "gre" }]);
         const steps = realServerSteps(m);
         expect(steps.tunnel!.create).toBe(
-            head(["fou", "ip_gre", "ipip"], "|link tunl0|link gre0|fou 5555|fou 6080|") + linkUp("tunl0") + linkUp("gre0") + fouAdd(5555) + fouAdd(6080),
+            head(["fou", "ip_gre", "ipip"], "|link tunl0|link gre0|fou 5555|fou 6080|") + linkUp("tunl0") + linkUp("gre0") + fouAdd(5555) + fouAdd(6080) + END,
         );
         expect(m.vips).toEqual([{ address: "192.168.13.100", prefix: 32, device: "tunl0" }]);
         expect(sysctlConf(m)).toEqual([...ARP, "net/ipv4/conf/all/rp_filter = 0", "net/ipv4/conf/tunl0/rp_filter = 0", "net/ipv4/conf/gre0/rp_filter = 0"]);
         expect(boot(m)).toBe(
             [
                 "set -eu",
+                "{",
                 "modprobe fou",
                 "modprobe ip_gre",
                 "modprobe ipip",
@@ -135,6 +142,7 @@ describe("TUN real server, per tunnel type", () => {
                 "ip fou show | grep -qxF 'port 5555 gue' || ip fou add port 5555 gue",
                 "ip fou show | grep -qxF 'port 6080 gue' || ip fou add port 6080 gue",
                 "ip addr replace 192.168.13.100/32 dev tunl0",
+                "} </dev/null",
             ].join("\n"),
         );
     });
@@ -143,7 +151,7 @@ describe("TUN real server, per tunnel type", () => {
         const m = tunModel([{ type: "ipip" }, { type: "gue", port: 5555 }, { type: "gre" }], "inet6");
         const steps = realServerSteps(m);
         expect(steps.tunnel!.create).toBe(
-            head(["fou", "ip6_gre", "ip6_tunnel"], "|link ip6tnl0|link ip6gre0|fou 5555 -6|") + linkUp("ip6tnl0") + linkUp("ip6gre0") + fouAdd(5555, " -6"),
+            head(["fou", "ip6_gre", "ip6_tunnel"], "|link ip6tnl0|link ip6gre0|fou 5555 -6|") + linkUp("ip6tnl0") + linkUp("ip6gre0") + fouAdd(5555, " -6") + END,
         );
         expect(m.vips).toEqual([{ address: "2001:db8::100", prefix: 128, device: "lo" }]);
         expect(sysctlBefore(m)).toEqual([]);
@@ -151,6 +159,7 @@ describe("TUN real server, per tunnel type", () => {
         expect(boot(m)).toBe(
             [
                 "set -eu",
+                "{",
                 "modprobe fou",
                 "modprobe ip6_gre",
                 "modprobe ip6_tunnel",
@@ -158,6 +167,7 @@ describe("TUN real server, per tunnel type", () => {
                 "ip link set ip6gre0 up",
                 "ip fou show | grep -qxF 'port 5555 gue -6' || ip fou add port 5555 gue -6",
                 "ip -6 addr replace 2001:db8::100/128 dev lo nodad",
+                "} </dev/null",
             ].join("\n"),
         );
     });

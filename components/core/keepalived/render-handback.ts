@@ -64,5 +64,5 @@ export function handbackStep(pair: HandbackPair, nodes: HandbackNodes): HostStep
                   `echo ${shellCommand([`pulumi-lvs: handed the VIPs back to ${peer.host}`])}`,
               ]),
     ]);
-    return { key: "keepalived-handback", create, delete: "true\n" };
+    return { key: "keepalived-handback", create, delete: script([]) };
 }
