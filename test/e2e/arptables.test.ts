@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asClient, onHost, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
 import { VIP, drCluster, writeLabStack } from "./support/lab-stack";
+import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-arptables";
 const S = ["--stack", STACK];
@@ -23,6 +24,8 @@ function arptablesCluster(): Record<string, unknown> {
 }
 
 const before: Record<string, string> = {};
+
+leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("arptables as the ARP method", () => {
     beforeAll(async () => {
