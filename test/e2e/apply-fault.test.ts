@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labOk, onHost, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { VIP, liveEntries, writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-fault";
 const S = ["--stack", STACK];
@@ -54,8 +53,6 @@ const removeSlowIpvsadm = () => onHost("director1", `rm -f ${SLOW_IPVSADM}`);
 
 const count = (entries: Record<string, string>, value: string) => Object.values(entries).filter((v) => v === value).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("a link cut during up", () => {
     beforeAll(async () => {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asClient, onHost, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
 import { VIP, drCluster, writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-arptables";
 const S = ["--stack", STACK];
@@ -24,8 +23,6 @@ function arptablesCluster(): Record<string, unknown> {
 }
 
 const before: Record<string, string> = {};
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("arptables as the ARP method", () => {
     beforeAll(async () => {

@@ -12,7 +12,6 @@ import { onHostOk, up, type LabHostName } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, drCluster, liveEntries, writeLabStack } from "./support/lab-stack";
 import { snapshotDiff, snapshotHost, type HostSnapshot } from "./support/host-snapshot";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-restore";
 const S = ["--stack", STACK];
@@ -48,8 +47,6 @@ const MODULE_LEFTOVER: Record<string, RegExp> = {
 };
 
 const before: Partial<Record<LabHostName, HostSnapshot>> = {};
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("destroy restores what every up changed", () => {
     beforeAll(async () => {

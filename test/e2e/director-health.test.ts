@@ -9,7 +9,6 @@ import { onHost, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, liveEntries, writeLabStack } from "./support/lab-stack";
 import { FAST_TCP_CHECK, RS_ADDRESS, clientProbe, describeProbe, flipWeb, holdsVip, outage, removalBound, returnBound, webCommand } from "./support/keepalived-lab";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-health";
 const S = ["--stack", STACK];
@@ -27,9 +26,6 @@ const cluster = {
     directors: [{ host: "director1", interface: "ens33", vipGroups: ["web"], healthChecks: true }],
     realServers: [{ host: "rs1" }, { host: "rs2" }],
 };
-
-// Time bounds below: nothing that loads a guest for long runs beside this file.
-leaseHosts("director1", "rs1", "rs2", "quiet");
 
 describe.sequential("Director with healthChecks, with the real engine", () => {
     beforeAll(async () => {

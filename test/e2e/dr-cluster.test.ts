@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asClient, clientGet, onHost, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumi, pulumiOk, report } from "./support/engine";
 import { SERVICE, VIP, connCounters, drCluster, liveEntries, writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-dr";
 const S = ["--stack", STACK];
@@ -39,8 +38,6 @@ async function previewedEntryChanges(): Promise<Record<string, { from?: string; 
 }
 
 let baseline: Record<string, string[]> = {};
-
-leaseHosts("director1", "rs1", "rs2", "rs3");
 
 describe.sequential("DR cluster with the real engine", () => {
     beforeAll(async () => {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asClient, onHost, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
 import { VIP, drCluster, writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-fwmark";
 const S = ["--stack", STACK];
@@ -19,8 +18,6 @@ function fwmarkCluster(): Record<string, unknown> {
     c.vipGroups[0].services = [{ fwmark: 1, scheduler: "rr", persistence: { timeout: 300 }, marks: [{ protocol: "tcp", ports: [80, 443] }], realServers: [{ host: "rs1" }, { host: "rs2" }] }];
     return c;
 }
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("a persistent fwmark service over ports 80 and 443", () => {
     beforeAll(async () => {

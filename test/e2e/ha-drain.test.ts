@@ -18,7 +18,6 @@ import { RS_ADDRESS, holdsVip, keepalivedDiagnostics, labHaPair, sleep, webComma
 import { describeLoad, startClientLoad } from "./support/client-load";
 import { ECHO_PORT, ECHO_START, ECHO_STOP } from "../../bench/load/echo-server";
 import type { LoadConfig, LoadSummary } from "../../bench/load/loadgen";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-ha-drain";
 const S = ["--stack", STACK];
@@ -103,8 +102,6 @@ async function stepStdout(name: string): Promise<string> {
 }
 
 const broken = (s: LoadSummary) => s.total.long.reset + s.total.long.stalled;
-
-leaseHosts("director1", "director2", "rs1", "rs2", "rs3");
 
 describe.sequential("drained removal in a HaPair, under client load", () => {
     beforeAll(async () => {

@@ -50,7 +50,6 @@ import {
     watch,
     webCommand,
 } from "./support/keepalived-lab";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-ha";
 const S = ["--stack", STACK];
@@ -177,8 +176,6 @@ async function expectTables(rs1Weight = 1): Promise<void> {
 const clientNeighbour = async () => / lladdr (\S+)/.exec((await asClient(["ip", "neigh", "show", VIP])).stdout)?.[1] ?? null;
 
 const running = async (host: LabHostName) => (await onHost(host, "true")).code === 0;
-
-leaseHosts("director1", "director2", "rs1", "rs2");
 
 describe.sequential("HaPair with the real engine", () => {
     beforeAll(async () => {

@@ -15,7 +15,6 @@ import { freshStack, pulumi, pulumiOk, report, ROOT } from "./support/engine";
 import { VIP, liveEntries, writeLabStack } from "./support/lab-stack";
 import { RS_ADDRESS, holdsVip, journalCursor, keepalivedDiagnostics, webCommand } from "./support/keepalived-lab";
 import { RELOAD_FIRST_PORT, RELOAD_MEMBERS, reloadCluster, untilReloaded, type ReloadClusterOptions } from "./support/keepalived-reload";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-ha-reload";
 const S = ["--stack", STACK];
@@ -31,8 +30,6 @@ function write(services: number, weight: number, opts: ReloadClusterOptions = {}
 async function firstService(): Promise<string[]> {
     return Promise.all(NODES.map(async (d) => (await liveEntries(d))[`-A -t ${VIP}:${RELOAD_FIRST_PORT}`]));
 }
-
-leaseHosts("director1", "director2", "rs1", "rs2", "rs3");
 
 describe.sequential("keepalived reloads in a HaPair", () => {
     beforeAll(async () => {

@@ -20,7 +20,6 @@ import { describeLoad, startClientLoad } from "./support/client-load";
 import { ECHO_PORT, ECHO_START, ECHO_STOP } from "../../bench/load/echo-server";
 import { SYNC_REFRESH_SECONDS } from "../../components/core/keepalived/render-ha-pair";
 import type { LoadConfig, LoadSummary, LoadWindow } from "../../bench/load/loadgen";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-ha-sync";
 const S = ["--stack", STACK];
@@ -113,8 +112,6 @@ function expectSurvival(s: Survival): void {
 }
 
 const running = async (host: LabHostName) => (await onHost(host, "true")).code === 0;
-
-leaseHosts("director1", "director2", "rs1", "rs2");
 
 describe.sequential("connections across failover and failback (HaPair with connection sync)", () => {
     beforeAll(async () => {

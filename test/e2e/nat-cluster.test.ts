@@ -12,7 +12,6 @@ import { freshStack, pulumiOk, report } from "./support/engine";
 import { tally, writeLabStack } from "./support/lab-stack";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-nat";
 const S = ["--stack", STACK];
@@ -50,8 +49,6 @@ async function natEntries(): Promise<Record<string, string>> {
 
 
 const before: Record<string, string> = {};
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("seed 001: LVS-NAT with the real engine", () => {
     beforeAll(async () => {

@@ -19,7 +19,6 @@ import { pulumi, pulumiOk, report, ROOT } from "./support/engine";
 import { VIP, labStackHosts, liveEntries, tally } from "./support/lab-stack";
 import { runProcess } from "../support/process";
 import { webCommand } from "./support/keepalived-lab";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-packed";
 const PROJECT = "lvs-consumer";
@@ -81,9 +80,6 @@ const TSCONFIG = { compilerOptions: { target: "ES2022", module: "commonjs", stri
 
 let dir = "";
 const inProgram = { cwd: "", timeoutMs: 900_000 };
-
-// Time bounds below: nothing that loads a guest for long runs beside this file.
-leaseHosts("director1", "rs1", "rs2", "quiet");
 
 describe.sequential("the packed package, installed into a Pulumi program of its own", () => {
     beforeAll(async () => {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asClient, onHostOk, up } from "../lab/lab";
 import { freshStack, pulumiOk } from "./support/engine";
 import { VIP, drCluster, writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-persist";
 const S = ["--stack", STACK];
@@ -42,8 +41,6 @@ async function waitUntilForgotten(): Promise<number> {
 }
 
 let timeouts = "";
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("persistence with traffic", () => {
     beforeAll(async () => {

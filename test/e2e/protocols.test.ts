@@ -10,7 +10,6 @@ import { freshStack, pulumiOk, report } from "./support/engine";
 import { tally, writeLabStack } from "./support/lab-stack";
 import { toEntries } from "../../components/core/ipvs/ipvs-entries";
 import { parseSave } from "../../components/core/ipvs/ipvs-parse";
-import { leaseHosts } from "../support/host-lease";
 
 const VIP6 = "fd13::100";
 const VIP4 = "192.168.13.100";
@@ -37,8 +36,6 @@ async function liveUnder(vip: string): Promise<Record<string, string>> {
     const all = toEntries(parseSave(await onHostOk("director1", "ipvsadm -S -n")));
     return Object.fromEntries(Object.entries(all).filter(([k]) => k.includes(vip)));
 }
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("IPv6, UDP and sctp with the real engine", () => {
     beforeAll(async () => {

@@ -8,7 +8,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { onHostOk, readLabHosts, up } from "../lab/lab";
 import { freshStack, pulumi, writeStackConfig, ROOT } from "./support/engine";
 import { VIP, drCluster, liveEntries, writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { stackHosts } = require("../../scripts/lab-stack-hosts.js") as { stackHosts(lab: unknown): Record<string, { address: string; ssh: { hostKey: string } }> };
@@ -21,8 +20,6 @@ async function untouched(): Promise<void> {
     expect(await onHostOk("director1", "ip -4 addr show dev ens33")).not.toContain(VIP);
     for (const rs of ["rs1", "rs2"] as const) expect(await onHostOk(rs, "ip -4 addr show dev lo")).not.toContain(VIP);
 }
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("safety with the real engine", () => {
     beforeAll(async () => {

@@ -11,7 +11,6 @@ import { asClient, readLabHosts, up } from "../lab/lab";
 import { freshStack, pulumiOk, report, writeStackConfig } from "./support/engine";
 import { labStackHosts, tally } from "./support/lab-stack";
 import { clusterOf } from "../support/stacks";
-import { leaseHosts } from "../support/host-lease";
 
 type Cluster = Record<string, any>;
 const LAB_NETS = [/^192\.168\.13\./, /^192\.168\.0\./, /^172\.16\./];
@@ -44,8 +43,6 @@ function expectedSplit(svc: Cluster, rounds: number): Record<string, number> {
 }
 
 const SEEDS = ["seed-000", "seed-001", "seed-002", "seed-004"];
-
-leaseHosts("director1", "director2", "rs1", "rs2");
 
 describe.sequential.each(SEEDS)("%s on the lab", (seed) => {
     const stack = `e2e-${seed}`;

@@ -15,7 +15,6 @@ import { RS_ADDRESS, webCommand } from "./support/keepalived-lab";
 import { status, statusJson, statusRow as row } from "./support/status-cli";
 import { spawn } from "child_process";
 import type { HostStatus } from "../../components/cli/status-report";
-import { leaseHosts } from "../support/host-lease";
 
 const DR = "e2e-status-dr";
 const FOREIGN = "-A -t 10.9.9.9:80";
@@ -30,8 +29,6 @@ async function whenTrue(done: () => boolean, timeoutMs: number, what: string): P
 }
 
 const dest = (rs: keyof typeof RS_ADDRESS) => `-a -t ${VIP}:80 -r ${RS_ADDRESS[rs]}:80`;
-
-leaseHosts("director1", "rs1", "rs2");
 
 describe.sequential("npm run status on the lab", () => {
     beforeAll(async () => {

@@ -13,7 +13,6 @@ import { asClient, clientGet, cutLink, lab, onHostOk, restoreLink, up } from "..
 import { ROOT, report } from "./support/engine";
 import { makeCheckout, type Checkout } from "./support/checkout";
 import { connCounters, LAB_CONNECT_TIMEOUT_SECONDS, liveEntries, writeLabStack, type HostOverrides } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const STACK = "e2e-team";
 const S = ["--stack", STACK];
@@ -65,9 +64,6 @@ const backend = path.join(tmp, "backend");
 let a: Checkout;
 let b: Checkout;
 const baseline: Record<string, string> = {};
-
-// Time bounds below: nothing that loads a guest for long runs beside this file.
-leaseHosts("director1", "rs1", "rs2", "quiet");
 
 describe.sequential("one stack, two checkouts, a shared backend", () => {
     beforeAll(async () => {

@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asClient, onHostOk, up, type LabHostName } from "../lab/lab";
 import { freshStack, pulumiOk, report } from "./support/engine";
 import { writeLabStack } from "./support/lab-stack";
-import { leaseHosts } from "../support/host-lease";
 
 const VIP = "192.168.13.100";
 const VIP6 = "fd13::100";
@@ -35,8 +34,6 @@ function writeTunStack(stack: string, family: "inet" | "inet6"): void {
 const get = async (url: string) => (await asClient(["curl", "-s", "-g", "--max-time", "3", url])).stdout.trim() || "FAILED";
 const rxPackets = async (rs: LabHostName, dev: string) => Number(/RX:.*\n\s+\d+\s+(\d+)/.exec(await onHostOk(rs, `ip -s link show dev ${dev}`))?.[1] ?? NaN);
 const RP_KEYS = (dev: string) => `net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter`;
-
-leaseHosts("director1", "rs1", "rs2", "rs3");
 
 describe.sequential("LVS-TUN with real traffic", () => {
     const baseline: Record<string, string> = {};

@@ -41,8 +41,7 @@ function directorTable(seed: number): Ruleset | undefined {
 }
 
 describe.sequential("the kernel takes what the schema accepts", () => {
-    // A table of thousands of entries keeps director2 busy: nothing with a time bound runs beside it.
-    leaseHosts("director2", "quiet");
+    leaseHosts("director2");
     beforeAll(async () => {
         await up();
         const out = await onHostOk("director2", `for m in ${ALL_SCHEDULERS.join(" ")}; do modprobe -q ip_vs_$m && echo $m; done; true`);

@@ -1,6 +1,6 @@
 /**
- * Leases on lab hosts, so that lab and e2e files whose hosts are disjoint run side by side and
- * the others wait their turn. A file declares what it changes or asserts whole (`leaseHosts(...)`
+ * Leases on lab hosts, so that lab files whose hosts are disjoint run side by side and the
+ * others wait their turn. A file declares what it changes or asserts whole (`leaseHosts(...)`
  * at its top); its beforeAll takes every lease, its afterAll gives them back. A lease is a
  * directory (mkdir is atomic) holding the owner's PID; one whose owner is gone is taken over.
  * Leases are taken in name order, so two files never hold one each and wait for the other's.
@@ -11,11 +11,7 @@ import * as path from "path";
 
 const DIR = "/var/tmp/pulumi-lvs-lab.leases";
 export const EVERY_HOST = ["director1", "director2", "rs1", "rs2", "rs3"] as const;
-/**
- * A host, or "quiet": held by files that keep a guest busy for long (10,000-entry tables,
- * reboots) and by files with time bounds, so the two never run side by side.
- */
-export type Leased = (typeof EVERY_HOST)[number] | "quiet";
+export type Leased = (typeof EVERY_HOST)[number];
 
 function ownerAlive(lease: string): boolean {
     try {

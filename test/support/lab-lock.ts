@@ -19,10 +19,6 @@ function ownerAlive(): boolean {
 }
 
 export default async function acquire(): Promise<() => void> {
-    // `npm test` (scripts/test.sh) holds the lock for its lab and e2e tiers, which run vitest
-    // side by side, and names itself in LVS_LAB_LOCK_OWNER: its runs join it.
-    const joined = process.env.LVS_LAB_LOCK_OWNER;
-    if (joined && fs.existsSync(OWNER) && fs.readFileSync(OWNER, "utf8").trim() === joined) return () => undefined;
     const started = Date.now();
     let announced = false;
     for (;;) {

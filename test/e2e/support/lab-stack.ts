@@ -22,14 +22,11 @@ export interface PoolMember {
     weight?: number;
 }
 
-/**
- * A DR cluster on the lab: director1 (or `on.director`) serves VIP:80 (or `on.vip`:80, rr) over
- * `pool`; every pool member is a RealServer.
- */
-export function drCluster(pool: PoolMember[], on: { director?: LabHostName; vip?: string } = {}): Record<string, unknown> {
+/** A DR cluster on the lab: director1 serves VIP:80 (rr) over `pool`; every pool member is a RealServer. */
+export function drCluster(pool: PoolMember[]): Record<string, unknown> {
     return {
-        vipGroups: [{ name: "web", vips: [on.vip ?? VIP], services: [{ protocol: "tcp", port: 80, scheduler: "rr", realServers: pool.map((m) => ({ host: m.host, weight: m.weight ?? 1 })) }] }],
-        directors: [{ host: on.director ?? "director1", interface: "ens33", vipGroups: ["web"], drain: { timeoutSeconds: 20, pollSeconds: 1 } }],
+        vipGroups: [{ name: "web", vips: [VIP], services: [{ protocol: "tcp", port: 80, scheduler: "rr", realServers: pool.map((m) => ({ host: m.host, weight: m.weight ?? 1 })) }] }],
+        directors: [{ host: "director1", interface: "ens33", vipGroups: ["web"], drain: { timeoutSeconds: 20, pollSeconds: 1 } }],
         realServers: pool.map((m) => ({ host: m.host })),
     };
 }
@@ -72,10 +69,10 @@ export function writeLabStack(stack: string, cluster: Record<string, unknown>, o
     );
 }
 
-/** The director's live table as entries (ipvsadm -S -n), optionally only those under VIP (or `vip`). */
-export async function liveEntries(director: LabHostName, onlyVip = true, vip = VIP): Promise<Record<string, string>> {
+/** The director's live table as entries (ipvsadm -S -n), optionally only those under VIP. */
+export async function liveEntries(director: LabHostName, onlyVip = true): Promise<Record<string, string>> {
     const all = toEntries(parseSave(await onHostOk(director, "ipvsadm -S -n")));
-    return onlyVip ? Object.fromEntries(Object.entries(all).filter(([k]) => k.includes(` ${vip}:`))) : all;
+    return onlyVip ? Object.fromEntries(Object.entries(all).filter(([k]) => k.includes(` ${VIP}:`))) : all;
 }
 
 /** Total connections per real server of VIP:80 from `ipvsadm -L -n --stats`. */
