@@ -43,11 +43,20 @@ for name in $(lab_host_names); do
         | awk '$3 > $2 { print $3 - $2, $1 }' | sort -rn | head -6 | awk '{ printf "%s=%s ", $2, $1 }')"
 done
 
+# What a command costs the guest: over a login of its own (-S none: no shared connection, as
+# every command was before the lab's ssh config shared one), and over the shared connection.
 logins=10
 login_host=rs2
-start=$(qemu_ticks "${pid[$login_host]}")
-t0=$(date +%s%N)
-for _ in $(seq "$logins"); do bash "$here/../lab/lab.sh" ssh "$login_host" -- true; done
-spent=$(( $(qemu_ticks "${pid[$login_host]}") - start ))
-awk -v t="$spent" -v hz="$tck" -v n="$logins" -v h="$login_host" -v ms=$(( ($(date +%s%N) - t0) / 1000000 )) \
-    'BEGIN { printf "SSH login + one command on %s: %.2f CPU-s of its qemu and %.2f s each (%d logins, one after another)\n", h, t / hz / n, ms / 1000 / n, n }'
+per_command() {
+    local label=$1 start t0 spent
+    shift
+    start=$(qemu_ticks "${pid[$login_host]}")
+    t0=$(date +%s%N)
+    for _ in $(seq "$logins"); do bash "$here/../lab/lab.sh" ssh "$login_host" "$@" true; done
+    spent=$(( $(qemu_ticks "${pid[$login_host]}") - start ))
+    awk -v t="$spent" -v hz="$tck" -v n="$logins" -v h="$login_host" -v l="$label" -v ms=$(( ($(date +%s%N) - t0) / 1000000 )) \
+        'BEGIN { printf "%s on %s: %.2f CPU-s of its qemu and %.2f s each (%d, one after another)\n", l, h, t / hz / n, ms / 1000 / n, n }'
+}
+per_command "SSH login + one command" -S none
+bash "$here/../lab/lab.sh" ssh "$login_host" true # opens the shared connection
+per_command "one command over the shared connection"
